@@ -1,0 +1,1 @@
+"""The FastAPI application: routers, auth, audit, error mapping.  Nothing imports this."""

@@ -1,0 +1,1 @@
+"""The facade: settings, clinical extraction, FHIR mapping, SQL projection, CLI, demo."""

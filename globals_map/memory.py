@@ -1,0 +1,292 @@
+"""The embedded backend: globals held in memory, ordered as GT.M orders them.
+
+Each global is a :class:`sortedcontainers.SortedDict` keyed by the node's collation key
+(:func:`parsers.collation.node_key`), holding the node's subscripts and value.  A subtree is
+then a contiguous run of keys, so ``$DATA``, ``$ORDER``, ``$QUERY`` and bulk reads are
+bisections plus slices.  One re-entrant lock makes every call atomic across threads; a
+transaction holds it for its whole block (serializable, like TP) and keeps an undo log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from sortedcontainers import SortedDict
+
+from globals_map.errors import StoreError, TransactionError
+from globals_map.store import (
+    NodeItem,
+    Subscript,
+    Subscripts,
+    check_value,
+    normalize_name,
+    normalize_subscripts,
+)
+from parsers.collation import AFTER_ALL, NodeKey, node_key, subscript_key
+
+_Entry = tuple[Subscripts, str]
+_UndoRecord = tuple[str, NodeKey, _Entry | None]
+
+
+class LockTimeoutError(StoreError):
+    """An M LOCK was not granted within its timeout."""
+
+
+class MemoryStore:
+    """GlobalStore held in process memory (the embedded default and the demo's home)."""
+
+    backend = "memory"
+
+    def __init__(self) -> None:
+        self._globals: dict[str, SortedDict] = {}
+        self._mutex = threading.RLock()
+        self._undo: list[_UndoRecord] | None = None
+        self._marks: list[int] = []
+        self._locks: dict[tuple[str, Subscripts], tuple[int, int]] = {}
+        self._lock_cond = threading.Condition(threading.Lock())
+
+    # -- helpers -------------------------------------------------------------------------
+    def _tree(self, name: str) -> SortedDict | None:
+        return self._globals.get(normalize_name(name))
+
+    def _remember(self, name: str, key: NodeKey, old: _Entry | None) -> None:
+        if self._undo is not None:
+            self._undo.append((name, key, old))
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return None
+            entry = tree.get(key)
+            return None if entry is None else entry[1]
+
+    def data(self, name: str, subs: Sequence[Subscript] = ()) -> int:
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return 0
+            has_value = key in tree
+            idx = tree.bisect_right(key)
+            has_children = False
+            if idx < len(tree):
+                nxt = tree.peekitem(idx)[0]
+                has_children = nxt[: len(key)] == key and len(nxt) > len(key)
+            return (10 if has_children else 0) + (1 if has_value else 0)
+
+    def next_subscript(
+        self, name: str, parent: Sequence[Subscript], after: str | None = None
+    ) -> str | None:
+        psubs = normalize_subscripts(parent)
+        pkey = node_key(psubs)
+        depth = len(pkey)
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return None
+            if after:
+                idx = tree.bisect_right((*pkey, subscript_key(after), AFTER_ALL))
+            else:
+                idx = tree.bisect_right(pkey)
+            if idx >= len(tree):
+                return None
+            key, (subs, _value) = tree.peekitem(idx)
+            if len(key) > depth and key[:depth] == pkey:
+                return subs[depth]
+            return None
+
+    def prev_subscript(
+        self, name: str, parent: Sequence[Subscript], before: str | None = None
+    ) -> str | None:
+        psubs = normalize_subscripts(parent)
+        pkey = node_key(psubs)
+        depth = len(pkey)
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return None
+            bound = (*pkey, subscript_key(before)) if before else (*pkey, AFTER_ALL)
+            idx = tree.bisect_left(bound) - 1
+            if idx < 0:
+                return None
+            key, (subs, _value) = tree.peekitem(idx)
+            if len(key) > depth and key[:depth] == pkey:
+                return subs[depth]
+            return None
+
+    def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return None
+            idx = tree.bisect_right(key)
+            if idx >= len(tree):
+                return None
+            nsubs: Subscripts = tree.peekitem(idx)[1][0]
+            return nsubs
+
+    def read_subtree(
+        self,
+        name: str,
+        subs: Sequence[Subscript] = (),
+        *,
+        after: Sequence[Subscript] | None = None,
+        limit: int | None = None,
+    ) -> list[NodeItem]:
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._tree(name)
+            if tree is None:
+                return []
+            start = tree.bisect_left(key)
+            if after is not None:
+                start = max(start, tree.bisect_right(node_key(normalize_subscripts(after))))
+            end = tree.bisect_left((*key, AFTER_ALL))
+            if limit is not None:
+                end = min(end, start + max(limit, 0))
+            if start >= end:
+                return []
+            values = tree.values()
+            return list(values[start:end])
+
+    def global_names(self) -> list[str]:
+        with self._mutex:
+            names = [n for n, t in self._globals.items() if len(t)]
+        return sorted(names, key=lambda n: n.encode())
+
+    def iter_global(self, name: str) -> Iterator[NodeItem]:
+        """Every node of one global, in order (a snapshot: safe against later writes)."""
+        yield from self.read_subtree(name)
+
+    # -- writes --------------------------------------------------------------------------
+    def set(self, name: str, subs: Sequence[Subscript], value: str) -> None:
+        gname = normalize_name(name)
+        nsubs = normalize_subscripts(subs)
+        check_value(value)
+        key = node_key(nsubs)
+        with self._mutex:
+            tree = self._globals.get(gname)
+            if tree is None:
+                tree = self._globals[gname] = SortedDict()
+            if self._undo is not None:
+                self._remember(gname, key, tree.get(key))
+            tree[key] = (nsubs, value)
+
+    def set_many(self, items: Iterable[tuple[str, Sequence[Subscript], str]]) -> int:
+        count = 0
+        with self._mutex:
+            for name, subs, value in items:
+                self.set(name, subs, value)
+                count += 1
+        return count
+
+    def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:
+        gname = normalize_name(name)
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._globals.get(gname)
+            if tree is None:
+                return
+            start = tree.bisect_left(key)
+            end = tree.bisect_left((*key, AFTER_ALL))
+            doomed = list(tree.keys()[start:end])
+            for k in doomed:
+                old = tree.pop(k)
+                self._remember(gname, k, old)
+            if not tree:
+                del self._globals[gname]
+
+    def kill_node(self, name: str, subs: Sequence[Subscript] = ()) -> None:
+        gname = normalize_name(name)
+        key = node_key(normalize_subscripts(subs))
+        with self._mutex:
+            tree = self._globals.get(gname)
+            if tree is None or key not in tree:
+                return
+            self._remember(gname, key, tree.pop(key))
+            if not tree:
+                del self._globals[gname]
+
+    # -- transactions and locks ----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._mutex:
+            if self._undo is None:
+                self._undo = []
+            self._marks.append(len(self._undo))
+            try:
+                yield
+            except BaseException:
+                self._rollback_to(self._marks.pop())
+                raise
+            else:
+                self._marks.pop()
+            finally:
+                if not self._marks:
+                    self._undo = None
+
+    def _rollback_to(self, mark: int) -> None:
+        undo = self._undo
+        if undo is None:
+            raise TransactionError("rollback outside a transaction")
+        while len(undo) > mark:
+            gname, key, old = undo.pop()
+            tree = self._globals.setdefault(gname, SortedDict())
+            if old is None:
+                tree.pop(key, None)
+            else:
+                tree[key] = old
+            if not tree:
+                del self._globals[gname]
+
+    @contextmanager
+    def lock(
+        self, name: str, subs: Sequence[Subscript] = (), timeout: float = 10.0
+    ) -> Iterator[None]:
+        target = (normalize_name(name), normalize_subscripts(subs))
+        me = threading.get_ident()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._lock_cond:
+            while self._conflicts(target, me):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockTimeoutError(f"LOCK on ^{target[0]} not granted in {timeout}s")
+                self._lock_cond.wait(left)
+            owner, count = self._locks.get(target, (me, 0))
+            self._locks[target] = (owner, count + 1)
+        try:
+            yield
+        finally:
+            with self._lock_cond:
+                owner, count = self._locks[target]
+                if count <= 1:
+                    del self._locks[target]
+                else:
+                    self._locks[target] = (owner, count - 1)
+                self._lock_cond.notify_all()
+
+    def _conflicts(self, target: tuple[str, Subscripts], me: int) -> bool:
+        name, subs = target
+        for (lname, lsubs), (owner, _count) in self._locks.items():
+            if owner == me or lname != name:
+                continue
+            n = min(len(lsubs), len(subs))
+            if lsubs[:n] == subs[:n]:
+                return True
+        return False
+
+    def close(self) -> None:
+        with self._mutex:
+            self._globals.clear()
+
+    def node_count(self) -> int:
+        """How many nodes hold a value, over every global."""
+        with self._mutex:
+            return sum(len(t) for t in self._globals.values())

@@ -1,0 +1,53 @@
+"""M canonical numbers: which strings GT.M treats as numbers when used as subscripts.
+
+A subscript is numeric only when its string form is canonical (see ../shared/notes/
+gtm-from-python.md): optional ``-``, no ``+``, no leading zeros (``.5`` not ``0.5``), no
+trailing fraction zeros or trailing ``.``, no exponent, not ``-0``, at most 18 significant
+digits, and 0 or 1E-43 <= |x| < 1E47.  Everything else is a string and collates after every
+number.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+_CANONICAL = re.compile(r"-?(?:[1-9][0-9]*(?:\.[0-9]*[1-9])?|\.[0-9]*[1-9])\Z|0\Z")
+_MAX_DIGITS = 18
+
+
+def is_canonical_number(s: str) -> bool:
+    """True when ``s`` is an M canonical number that GT.M stores as a numeric subscript."""
+    if not s or len(s) > 64 or _CANONICAL.match(s) is None:
+        return False
+    if s == "0":
+        return True
+    digits = s.lstrip("-").replace(".", "").strip("0")
+    if len(digits) > _MAX_DIGITS:
+        return False
+    mag = abs(Decimal(s))
+    return Decimal("1E-43") <= mag < Decimal("1E47")
+
+
+def canonical_number(value: int | Decimal | float | str) -> str:
+    """The canonical M string form of a number (``0.5`` -> ``.5``, ``1E3`` -> ``1000``).
+
+    Raises ``ValueError`` for values that are not finite numbers.
+    """
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return str(value)
+    dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not dec.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    if dec == 0:
+        return "0"
+    text = format(dec.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text.startswith("0."):
+        text = text[1:]
+    elif text.startswith("-0."):
+        text = "-" + text[2:]
+    return text
