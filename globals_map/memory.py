@@ -98,7 +98,8 @@ class MemoryStore:
                 return None
             key, (subs, _value) = tree.peekitem(idx)
             if len(key) > depth and key[:depth] == pkey:
-                return subs[depth]
+                child: str = subs[depth]
+                return child
             return None
 
     def prev_subscript(
@@ -117,7 +118,8 @@ class MemoryStore:
                 return None
             key, (subs, _value) = tree.peekitem(idx)
             if len(key) > depth and key[:depth] == pkey:
-                return subs[depth]
+                child: str = subs[depth]
+                return child
             return None
 
     def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:

@@ -1,0 +1,315 @@
+"""ZWR exports (``mupip extract -format=zwr``, ZWRITE): parse node lines, write them back.
+
+A ZWR file is two header lines (a free-text title, then a line ending in ``ZWR``, with or
+without a date before it) and one node per line: ``^NAME(sub,...)=value``.  The grammar in
+``zwr.lark`` is the definition; :func:`parse_zwr` first tries a compiled regular expression for
+the common line shape (numeric and plain quoted subscripts, a plain value) because a 1M-node
+load spends its time here, and falls back to the grammar for everything else.  Tests check
+that both paths agree (tests/parsers/test_zwr.py); every error comes from the grammar path and
+names source, line and column and shows the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from parsers.errors import ParseError
+from parsers.mstring import chars_from_codes, format_m_value, join_pieces, number_literal
+from parsers.mstring import unquote_m as _unquote
+
+#: GT.M names are at most 31 characters; values at most 1 MiB.
+MAX_NAME_LENGTH = 31
+MAX_VALUE_BYTES = 1 << 20
+
+NodeTuple = tuple[str, tuple[str, ...], str]
+
+
+class ZwrNode(NamedTuple):
+    """One node of a ZWR file: global name (no caret), subscripts, value, 1-based line."""
+
+    name: str
+    subscripts: tuple[str, ...]
+    value: str
+    line: int
+
+
+class _LineError(Exception):
+    """A semantic error found while transforming one line (column is 1-based)."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+_Located = tuple[str, int]
+
+
+class _ZwrTransformer(Transformer[Token, NodeTuple]):
+    """Turns one parsed line into ``(name, subscripts, value)``; values carry their column
+    until the end so errors can point at them."""
+
+    def start(self, children: list[object]) -> NodeTuple:
+        name_tok, subs, value = children
+        assert isinstance(name_tok, Token)
+        assert isinstance(value, tuple)
+        name = str(name_tok)
+        if len(name) > MAX_NAME_LENGTH:
+            raise _LineError(
+                f"global name longer than {MAX_NAME_LENGTH} characters", name_tok.column or 2
+            )
+        text, column = value
+        _check_value_size(text, column)
+        subscripts: tuple[str, ...] = () if subs is None else subs  # type: ignore[assignment]
+        return (name, subscripts, text)
+
+    def subscripts(self, items: list[_Located]) -> tuple[str, ...]:
+        for text, column in items:
+            if text == "":
+                raise _LineError('empty-string subscript: M stores no node under ""', column)
+        return tuple(text for text, _column in items)
+
+    def number(self, children: list[Token]) -> _Located:
+        tok = children[0]
+        try:
+            return (number_literal(str(tok)), tok.column or 1)
+        except ValueError as exc:
+            raise _LineError(str(exc), tok.column or 1) from None
+
+    def strexpr(self, pieces: list[tuple[str | bytes, int]]) -> _Located:
+        return (join_pieces([p for p, _column in pieces]), pieces[0][1])
+
+    def string(self, children: list[Token]) -> tuple[str | bytes, int]:
+        tok = children[0]
+        return (_unquote(str(tok)), tok.column or 1)
+
+    def chars(self, children: list[Token]) -> tuple[str | bytes, int]:
+        fn, *codes = children
+        for tok in codes:
+            if int(tok) > 255:
+                raise _LineError(
+                    f"$C({int(tok)}) is out of range: M mode characters are 0-255",
+                    tok.column or 1,
+                )
+        return (chars_from_codes([int(t) for t in codes]), fn.column or 1)
+
+
+def _check_value_size(text: str, column: int) -> None:
+    if len(text) > MAX_VALUE_BYTES // 4 and len(text.encode("utf-8", "surrogateescape")) > (
+        MAX_VALUE_BYTES
+    ):
+        raise _LineError("value longer than 1 MiB (the M string limit)", column)
+
+
+_PARSER = Lark.open(
+    "zwr.lark",
+    rel_to=__file__,
+    parser="lalr",
+    maybe_placeholders=True,
+    transformer=_ZwrTransformer(),
+)
+
+_TERMINAL_NAMES = {
+    "NAME": "a global name",
+    "NUMBER": "a number",
+    "STRING": "a quoted string",
+    "CHARFN": "$C(",
+    "INT": "a character code",
+    "$END": "end of line",
+}
+
+
+def _describe(expected: Iterable[str]) -> str:
+    names: list[str] = []
+    for term in sorted(expected):
+        if term in _TERMINAL_NAMES:
+            names.append(_TERMINAL_NAMES[term])
+            continue
+        try:
+            pattern = _PARSER.get_terminal(term).pattern
+        except KeyError:
+            names.append(term)
+            continue
+        names.append(repr(pattern.value) if pattern.type == "str" else term)
+    return ", ".join(sorted(set(names)))
+
+
+def _grammar_error(exc: UnexpectedInput, line: str) -> tuple[str, int]:
+    column = exc.column if isinstance(exc.column, int) and exc.column > 0 else len(line) + 1
+    expected_terms = exc.allowed if isinstance(exc, UnexpectedCharacters) else set()
+    if isinstance(exc, UnexpectedToken):
+        expected_terms = exc.expected
+    if "NAME" in expected_terms:
+        return ("invalid global name: expected % or a letter after '^'", column)
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+        expected = _describe(expected_terms)
+        if "')'" in expected and "$C(" not in expected and "$" in line:
+            return (f"unclosed $C(: line ends early, expected {expected}", len(line) + 1)
+        return (f"line ends early, expected {expected}", len(line) + 1)
+    char = line[column - 1] if column <= len(line) else ""
+    if char == '"' and isinstance(exc, UnexpectedCharacters):
+        return ("unterminated string: no closing quote", column)
+    if char == "$" and isinstance(exc, UnexpectedCharacters):
+        return ("only $C(...) may appear in a ZWR line", column)
+    if column > 1 and _complete(line[: column - 1]):
+        return ("trailing text after the value", column)
+    shown = str(exc.token) if isinstance(exc, UnexpectedToken) else char
+    return (f"unexpected {shown!r}, expected {_describe(expected_terms)}", column)
+
+
+def _complete(prefix: str) -> bool:
+    """Whether ``prefix`` alone is a whole node line (so what follows it is garbage)."""
+    try:
+        _PARSER.parse(prefix)
+    except (UnexpectedInput, _LineError):
+        return False
+    return True
+
+
+def parse_zwr_line(line: str, *, source: str = "<string>", lineno: int = 1) -> NodeTuple:
+    """One node line through the grammar (the reference path); raises :class:`ParseError`."""
+    try:
+        result = _PARSER.parse(line)
+    except UnexpectedInput as exc:
+        message, column = _grammar_error(exc, line)
+        raise ParseError(message, source=source, line=lineno, column=column, text=line) from None
+    except _LineError as exc:
+        raise ParseError(
+            exc.message, source=source, line=lineno, column=exc.column, text=line
+        ) from None
+    assert isinstance(result, tuple)
+    return result
+
+
+# -- the fast path ---------------------------------------------------------------------------
+_F_NUM = r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+_F_STR = r'"(?:[^"\n]|"")*"'
+_F_SUB = rf'(?:{_F_NUM}|"(?:[^"\n]|"")+")'
+_FAST_LINE = re.compile(
+    r"\^(%[A-Za-z0-9]{0,30}|[A-Za-z][A-Za-z0-9]{0,30})"
+    rf"(?:\(({_F_SUB}(?:,{_F_SUB})*)\))?"
+    rf"=({_F_STR}|{_F_NUM})\Z"
+)
+_FAST_TOKEN = re.compile(r'"(?:[^"\n]|"")*"|[^,]+')
+
+
+def parse_zwr_line_fast(line: str) -> NodeTuple | None:
+    """The common line shape by regular expression, or None (then use the grammar).
+
+    Returns only what :func:`parse_zwr_line` would return for the same line.
+    """
+    m = _FAST_LINE.match(line)
+    if m is None:
+        return None
+    name, subtext, valtext = m.groups()
+    try:
+        if subtext is None:
+            subs: tuple[str, ...] = ()
+        else:
+            subs = tuple(
+                _unquote(t) if t[0] == '"' else number_literal(t)
+                for t in _FAST_TOKEN.findall(subtext)
+            )
+        value = _unquote(valtext) if valtext[0] == '"' else number_literal(valtext)
+    except ValueError:
+        return None
+    if len(value) > MAX_VALUE_BYTES // 4:
+        return None
+    return (name, subs, value)
+
+
+# -- files ----------------------------------------------------------------------------------
+def _split_lines(text_or_lines: str | Iterable[str]) -> Iterator[str]:
+    if isinstance(text_or_lines, str):
+        lines: Iterable[str] = text_or_lines.split("\n")
+    else:
+        lines = text_or_lines
+    for line in lines:
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        yield line
+
+
+def _check_header(lines: Iterator[str], source: str) -> None:
+    """Consume the two header lines; a file without them is refused (``mupip load`` would
+    silently lose its first records)."""
+    title = next(lines, None)
+    second = next(lines, None)
+    if title is None:
+        raise ParseError(
+            "empty input: a ZWR file starts with a title line and a line ending in 'ZWR'",
+            source=source,
+            line=1,
+            column=1,
+            text="",
+        )
+    if second is None or not second.rstrip().endswith("ZWR"):
+        bad_line, text = (1, title) if title.startswith("^") else (2, second or "")
+        raise ParseError(
+            "no ZWR header: line 1 is a free-text title and line 2 must end in 'ZWR'",
+            source=source,
+            line=bad_line,
+            column=1,
+            text=text,
+        )
+
+
+def iter_zwr_tuples(
+    text_or_lines: str | Iterable[str],
+    source: str = "<string>",
+    errors: list[ParseError] | None = None,
+) -> Iterator[tuple[str, tuple[str, ...], str, int]]:
+    """``(name, subscripts, value, line)`` for every node; the loader's hot loop.
+
+    With ``errors`` given, a bad line is appended there and skipped; otherwise it raises.
+    Empty lines are skipped.  The header is always required.
+    """
+    lines = _split_lines(text_or_lines)
+    _check_header(lines, source)
+    fast = parse_zwr_line_fast
+    for lineno, line in enumerate(lines, 3):
+        node = fast(line)
+        if node is None:
+            if not line:
+                continue
+            try:
+                node = parse_zwr_line(line, source=source, lineno=lineno)
+            except ParseError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                continue
+        yield (node[0], node[1], node[2], lineno)
+
+
+def parse_zwr(text_or_lines: str | Iterable[str], source: str = "<string>") -> Iterator[ZwrNode]:
+    """Every node of a ZWR export (text, or lines with or without their newlines)."""
+    for name, subs, value, lineno in iter_zwr_tuples(text_or_lines, source):
+        yield ZwrNode(name, subs, value, lineno)
+
+
+def open_zwr(path: str | Path) -> Iterator[str]:
+    """The lines of a ZWR file as M strings (bytes >= 128 kept via surrogateescape)."""
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+        yield from fh
+
+
+def parse_zwr_file(path: str | Path) -> Iterator[ZwrNode]:
+    """Every node of a ZWR file; errors name the file."""
+    return parse_zwr(open_zwr(path), source=str(path))
+
+
+def format_zwr_node(name: str, subs: Iterable[str], value: str) -> str:
+    """One node line exactly as GT.M writes it (no newline)."""
+    caret = name if name.startswith("^") else "^" + name
+    subs = tuple(subs)
+    if subs:
+        caret += "(" + ",".join(map(format_m_value, subs)) + ")"
+    return caret + "=" + format_m_value(value)

@@ -1,0 +1,112 @@
+"""ZWR import/export through the GlobalStore contract (runs on every backend)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from globals_map import GlobalStore
+from globals_map.zwr_io import export_zwr, iter_zwr_lines, load_zwr, zwr_header_date
+from parsers.errors import ParseError
+
+GOOD = ["Title line", "27-NOV-2026  01:02:03 ZWR", '^ZZA(1)="one"', '^ZZA(2,"x")="two"']
+
+
+def test_load_from_lines_writes_every_node(store: GlobalStore) -> None:
+    report = load_zwr(store, GOOD)
+    assert (report.loaded, report.skipped, report.ok) == (2, [], True)
+    assert store.get("ZZA", ("2", "x")) == "two"
+
+
+def test_load_from_path_names_the_file_in_the_report(store: GlobalStore, tmp_path: Path) -> None:
+    path = tmp_path / "a.zwr"
+    path.write_text("\n".join(GOOD) + "\n")
+    report = load_zwr(store, path)
+    assert report.source == str(path)
+    assert report.loaded == 2
+
+
+def test_atomic_load_writes_nothing_when_one_line_is_bad(store: GlobalStore) -> None:
+    store.set("ZZA", ("9",), "before")
+    lines = [*GOOD, '^ZZA(3)="unterminated', '^ZZB(1)="after"']
+    with pytest.raises(ParseError) as info:
+        load_zwr(store, lines, source="bad.zwr")
+    assert (info.value.source, info.value.line) == ("bad.zwr", 5)
+    assert store.read_subtree("ZZA") == [(("9",), "before")]
+    assert store.data("ZZB") == 0
+
+
+def test_lenient_load_keeps_good_lines_and_reports_each_bad_one(store: GlobalStore) -> None:
+    lines = [*GOOD, '^ZZA(3)="unterminated', "^ZZA(4)", '^ZZA("")=1', '^ZZB(1)="after"']
+    report = load_zwr(store, lines, lenient=True, source="mixed.zwr")
+    assert report.loaded == 3
+    assert [(e.line, e.source) for e in report.skipped] == [
+        (5, "mixed.zwr"),
+        (6, "mixed.zwr"),
+        (7, "mixed.zwr"),
+    ]
+    assert not report.ok
+    assert store.get("ZZB", ("1",)) == "after"
+    assert store.data("ZZA", ("3",)) == 0
+
+
+def test_missing_header_is_refused_even_when_lenient(store: GlobalStore) -> None:
+    with pytest.raises(ParseError, match="no ZWR header"):
+        load_zwr(store, GOOD[2:], lenient=True)
+    assert store.global_names() == []
+
+
+def test_export_header_is_gtm_style(store: GlobalStore, tmp_path: Path) -> None:
+    load_zwr(store, GOOD)
+    path = tmp_path / "out.zwr"
+    count = export_zwr(store, path, title="My export")
+    lines = path.read_text().split("\n")
+    assert count == 2
+    assert lines[0] == "My export"
+    assert re.fullmatch(r"\d\d-[A-Z]{3}-\d{4}  \d\d:\d\d:\d\d ZWR", lines[1])
+    assert lines[2:] == [*GOOD[2:], ""]
+
+
+def test_header_date_matches_mupip_format() -> None:
+    assert zwr_header_date(datetime(2026, 11, 7, 1, 2, 3)) == "07-NOV-2026  01:02:03 ZWR"
+
+
+def test_export_of_chosen_globals_in_m_order(store: GlobalStore) -> None:
+    store.set("ZZB", (), "b")
+    store.set("ZZA", (10,), "ten")
+    store.set("ZZA", (9,), "nine")
+    store.set("ZZA", ("9",), "nine again")
+    store.set("ZZA", (), "root")
+    lines = list(iter_zwr_lines(store, ["^ZZA"], title="t"))[2:]
+    assert lines == ['^ZZA="root"', '^ZZA(9)="nine again"', '^ZZA(10)="ten"']
+
+
+def test_export_then_reload_round_trips_control_chars_and_bytes(
+    store: GlobalStore, tmp_path: Path
+) -> None:
+    raw = b"\xe9\xff".decode("utf-8", "surrogateescape")
+    store.set("ZZC", ("a\x00b", 1), 'q"\t' + raw + "é")
+    store.set("ZZC", ("\x01",), "\x01\x02")
+    path = tmp_path / "c.zwr"
+    export_zwr(store, path)
+    store.kill("ZZC")
+    load_zwr(store, path)
+    assert store.read_subtree("ZZC") == [
+        (("\x01",), "\x01\x02"),
+        (("a\x00b", "1"), 'q"\t' + raw + "é"),
+    ]
+
+
+def test_export_in_chunks_keeps_every_node(
+    store: GlobalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import globals_map.zwr_io as zwr_io
+
+    monkeypatch.setattr(zwr_io, "EXPORT_CHUNK", 3)
+    store.set("ZZD", (), "root")
+    store.set_many([("ZZD", (i,), str(i)) for i in range(10)])
+    lines = list(iter_zwr_lines(store, title="t"))[2:]
+    assert lines == ['^ZZD="root"', *(f"^ZZD({i})={i}" for i in range(10))]
