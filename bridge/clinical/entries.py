@@ -1,0 +1,229 @@
+"""Reading FileMan entries for clinical extraction: one bulk read per entry, fields by number.
+
+The layout (node;piece of each field, set codes, global roots) comes from the data dictionary
+in the store, through the FileMan filer's :class:`~globals_map.fileman.filer.Dictionary`, so the
+same code reads the demo VistA and a real one.  Pointer targets' .01 values are cached per
+reader (they are reference data: states, vital types, providers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from bridge.clinical.models import Coded, Ref
+from bridge.errors import NotFoundError
+from globals_map.fileman.filer import Dictionary, FieldRule, FileRules, parse_root
+from globals_map.store import GlobalStore
+
+_FILE_NAMES = {"2": "patient", "200": "provider", "44": "location"}
+
+
+def fm_datetime(value: str | None) -> datetime | None:
+    """A FileMan date/time as a datetime (None when empty or imprecise)."""
+    if not value:
+        return None
+    day, _, time = value.partition(".")
+    if len(day) != 7 or not day.isdigit():
+        return None
+    time = time.ljust(6, "0")
+    try:
+        hour = int(time[:2])
+        stamp = datetime(
+            1700 + int(day[:3]),
+            int(day[3:5]),
+            int(day[5:7]),
+            min(hour, 23),
+            int(time[2:4]),
+            int(time[4:6]),
+        )
+    except ValueError:
+        return None
+    return stamp
+
+
+def fm_date(value: str | None) -> date | None:
+    """A FileMan date (time ignored) as a date; None when empty or imprecise (month/day 00)."""
+    if not value:
+        return None
+    day = value.partition(".")[0]
+    if len(day) != 7 or not day.isdigit():
+        return None
+    try:
+        return date(1700 + int(day[:3]), int(day[3:5]), int(day[5:7]))
+    except ValueError:
+        return None
+
+
+class Entry:
+    """One entry's nodes, with field access by field number (internal values)."""
+
+    __slots__ = ("file", "ien", "nodes", "rules")
+
+    def __init__(self, rules: FileRules, ien: str, nodes: dict[str, str]) -> None:
+        self.rules = rules
+        self.file = rules.number
+        self.ien = ien
+        self.nodes = nodes
+
+    def opt(self, number: str) -> str | None:
+        """The field's internal value, or None when empty (or the field is unknown here)."""
+        rule = self.rules.fields.get(number)
+        if rule is None:
+            return None
+        value = _take(self.nodes.get(rule.node, ""), rule)
+        return value or None
+
+    def get(self, number: str) -> str:
+        """The field's internal value, or "" when empty."""
+        return self.opt(number) or ""
+
+
+def _take(node: str, rule: FieldRule) -> str:
+    if not node:
+        return ""
+    if rule.extract is not None:
+        return node[rule.extract[0] - 1 : rule.extract[1]].rstrip()
+    if rule.piece is None:
+        return node
+    parts = node.split("^")
+    return parts[rule.piece - 1] if rule.piece <= len(parts) else ""
+
+
+class EntryReader:
+    """Entries, indexes and pointer names of top-level files, by file number."""
+
+    def __init__(self, store: GlobalStore) -> None:
+        self.store = store
+        self.dd = Dictionary(store)
+        self._names: dict[tuple[str, str], str | None] = {}
+
+    def _root(self, file: str) -> tuple[str, tuple[str, ...]]:
+        return parse_root(self.dd.rules(file).root)
+
+    def exists(self, file: str, ien: str) -> bool:
+        name, subs = self._root(file)
+        return self.store.data(name, (*subs, ien)) > 0
+
+    def count(self, file: str) -> int:
+        name, subs = self._root(file)
+        header = (self.store.get(name, (*subs, "0")) or "").split("^")
+        return int(header[3]) if len(header) > 3 and header[3].isdigit() else 0
+
+    def maybe_entry(self, file: str, ien: str) -> Entry | None:
+        rules = self.dd.rules(file)
+        name, subs = parse_root(rules.root)
+        depth = len(subs) + 2
+        nodes = {
+            s[depth - 1]: v
+            for s, v in self.store.read_subtree(name, (*subs, ien))
+            if len(s) == depth
+        }
+        return Entry(rules, ien, nodes) if nodes else None
+
+    def entry(self, file: str, ien: str) -> Entry:
+        found = self.maybe_entry(file, ien)
+        if found is None:
+            what = _FILE_NAMES.get(file, f"entry of file {file}")
+            raise NotFoundError(f"{what} {ien} does not exist", file=file, ien=ien)
+        return found
+
+    def iens(self, file: str, after: str | None = None) -> Iterator[str]:
+        """IENs of the file in numeric order (from ``after``, exclusive)."""
+        name, subs = self._root(file)
+        cur = after
+        while True:
+            cur = self.store.next_subscript(name, subs, cur)
+            if cur is None or not cur.replace(".", "").isdigit():
+                return
+            if cur != "0":
+                yield cur
+
+    def index_exact(self, file: str, index: str, value: str) -> list[str]:
+        name, subs = self._root(file)
+        out: list[str] = []
+        cur: str | None = None
+        while (cur := self.store.next_subscript(name, (*subs, index, value[:30]), cur)) is not None:
+            out.append(cur)
+        return out
+
+    def index_prefix(self, file: str, index: str, prefix: str) -> list[str]:
+        """IENs whose index value starts with ``prefix`` (the "B" index walk of ^DIC)."""
+        name, subs = self._root(file)
+        out: list[str] = []
+        key: str | None = None
+        first = prefix[:30]
+        # $ORDER from just before the prefix: start at the prefix itself when present.
+        if self.store.data(name, (*subs, index, first)):
+            out.extend(self.index_exact(file, index, first))
+        key = first
+        while (key := self.store.next_subscript(name, (*subs, index), key)) is not None:
+            if not key.startswith(first):
+                break
+            out.extend(self.index_exact(file, index, key))
+        return out
+
+    def multiple_values(self, file: str, ien: str, field: str) -> list[str]:
+        """The .01 values of a multiple's sub-entries, in sub-entry order."""
+        rules = self.dd.rules(file)
+        rule = rules.fields.get(field)
+        if rule is None:
+            return []
+        name, subs = parse_root(rules.root)
+        base = (*subs, ien, rule.node)
+        out: list[str] = []
+        for s, v in self.store.read_subtree(name, base):
+            if len(s) == len(base) + 2 and s[-1] == "0" and s[-2] != "0":
+                out.append(v.split("^")[0])
+        return out
+
+    # -- pointers, codes --------------------------------------------------------------------
+    def field_of(self, file: str, ien: str | None, node: str, piece: int) -> str | None:
+        if not ien:
+            return None
+        name, subs = self._root(file)
+        parts = (self.store.get(name, (*subs, ien, node)) or "").split("^")
+        value = parts[piece - 1] if len(parts) >= piece else ""
+        return value or None
+
+    def name_of(self, file: str, ien: str | None) -> str | None:
+        if not ien:
+            return None
+        key = (file, ien)
+        if key not in self._names:
+            self._names[key] = self.field_of(file, ien, "0", 1)
+        return self._names[key]
+
+    def ref(self, file: str, ien: str | None) -> Ref | None:
+        if not ien:
+            return None
+        return Ref(file=file, ien=ien, name=self.name_of(file, ien))
+
+    def variable_ref(self, value: str | None) -> Ref | None:
+        """A variable pointer ``IEN;ROOT(`` resolved to its file through ^DIC(...,"GL")."""
+        if not value or ";" not in value:
+            return None
+        ien, _, root = value.partition(";")
+        _name, subs = parse_root(root)
+        file: str | None = None
+        if subs and self.store.get("DIC", (subs[0], "0", "GL")) == "^" + root:
+            file = subs[0]
+        else:
+            file = self._file_of_root("^" + root)
+        if file is None:
+            return Ref(file="", ien=ien, name=None)
+        return Ref(file=file, ien=ien, name=self.name_of(file, ien))
+
+    def _file_of_root(self, root: str) -> str | None:
+        cur: str | None = None
+        while (cur := self.store.next_subscript("DIC", (), cur)) is not None:
+            if self.store.get("DIC", (cur, "0", "GL")) == root:
+                return cur
+        return None
+
+    def coded(self, file: str, field: str, code: str | None) -> Coded | None:
+        if not code:
+            return None
+        rule = self.dd.rules(file).fields.get(field)
+        label = rule.codes.get(code, code) if rule is not None else code
+        return Coded(code=code, label=label)

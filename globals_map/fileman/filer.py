@@ -1,0 +1,611 @@
+"""Filing entries with FileMan's semantics, for the embedded store and the demo generator.
+
+FileMan files data through its own routines (``FILE^DIE``, ``UPDATE^DIE``): each value is
+validated against the field's data dictionary, stored at its node;piece, the file's traditional
+cross-references are set, and the file header ``^ROOT(0)`` keeps the last IEN (piece 3) and the
+entry count (piece 4).  This module does the same in Python for the stores we write ourselves
+(memory, a fresh GT.M database): it reads the dictionary from ``^DD``/``^DIC`` in the store,
+never runs M code from the dictionary (input transforms are read only for their length and range
+limits), and maintains only *regular* cross-references (``^DD(file,field,1,n,0)="file^NAME"``);
+MUMPS cross-references are reported in :attr:`FileRules.skipped_xrefs`.  Writing to a live VistA
+goes through the broker (DDR FILER) instead, so VistA's own transforms and triggers run.
+
+Values are internal FileMan values (codes, IENs, ``YYYMMDD.HHMMSS`` dates); ``date`` and
+``datetime`` objects and numbers are converted.  Errors never echo the rejected value (it may be
+patient data): they name file, entry and field, and say what was expected.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from globals_map.errors import FileManError
+from globals_map.store import GlobalStore
+
+Value = str | int | float | Decimal | date | datetime | None
+#: A multiple's sub-entries: a list of field->value mappings; a WP field: a list of lines.
+FieldValue = Value | Sequence["Mapping[str, FieldValue]"] | Sequence[str]
+
+_SUBFILE_SPEC = re.compile(r"^(\d*\.?\d+)")
+_POINTER = re.compile(r"P(\d*\.?\d+)")
+_NUMERIC = re.compile(r"J(\d+)(?:,(\d+))?")
+_LEN_MAX = re.compile(r"\$L\(X\)>(\d+)")
+_LEN_MIN = re.compile(r"\$L\(X\)<(\d+)")
+_NUM_MAX = re.compile(r"X>(-?\d*\.?\d+)")
+_NUM_MIN = re.compile(r"X<(-?\d*\.?\d+)")
+_FMDATE = re.compile(r"^(\d{3})(\d{2})(\d{2})(?:\.(\d{1,6}))?$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+FLUSH_EVERY = 20_000
+
+
+def parse_root(root: str) -> tuple[str, tuple[str, ...]]:
+    """``^GMR(120.5,`` -> ("GMR", ("120.5",)); ``^DPT(`` -> ("DPT", ())."""
+    text = root[1:] if root.startswith("^") else root
+    name, _, rest = text.partition("(")
+    subs = tuple(s.strip('"') for s in rest.rstrip(",").split(",") if s) if rest else ()
+    return name, subs
+
+
+def to_fm_date(value: date | datetime) -> str:
+    """A Python date/datetime as a FileMan internal date (year - 1700, canonical time)."""
+    fm = f"{value.year - 1700:03d}{value.month:02d}{value.day:02d}"
+    if isinstance(value, datetime):
+        time = f"{value.hour:02d}{value.minute:02d}{value.second:02d}".rstrip("0")
+        if time:
+            fm += "." + time
+    return fm
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What the filer needs to know of one field (read from ``^DD(file,field,0)``)."""
+
+    file: str
+    number: str
+    label: str
+    kind: str  # F N D S P V W M C K
+    required: bool
+    node: str
+    piece: int | None = None
+    extract: tuple[int, int] | None = None
+    codes: Mapping[str, str] = field(default_factory=dict)
+    target_file: str | None = None
+    target_root: str | None = None
+    width: int | None = None
+    decimals: int | None = None
+    min_len: int | None = None
+    max_len: int | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    subfile: str | None = None
+    spec: str = ""
+    xrefs: tuple[tuple[str, str], ...] = ()
+    vp_roots: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FileRules:
+    """One file's (or subfile's) dictionary as the filer uses it."""
+
+    number: str
+    name: str
+    root: str  # "^DPT(" for a top file; "" for a subfile
+    spec: str  # ^DIC(file,0) piece 2, or the multiple field's specifier
+    fields: dict[str, FieldRule]
+    parent: str | None = None
+    parent_node: str | None = None
+    skipped_xrefs: list[str] = field(default_factory=list)
+
+
+class Dictionary:
+    """Field rules read lazily from ``^DD`` and ``^DIC`` of a store, cached per file."""
+
+    def __init__(self, store: GlobalStore) -> None:
+        self.store = store
+        self._files: dict[str, FileRules] = {}
+
+    def rules(self, file: str | float) -> FileRules:
+        number = _fileno(file)
+        cached = self._files.get(number)
+        if cached is None:
+            cached = self._read(number)
+            self._files[number] = cached
+        return cached
+
+    def _read(self, number: str) -> FileRules:
+        header = self.store.get("DD", (number, "0"))
+        if header is None:
+            raise FileManError("no data dictionary: ^DD(file,0) is missing", file=number)
+        parent = self.store.get("DD", (number, "0", "UP"))
+        name = self.store.get("DD", (number, "0", "NM")) or ""
+        for subs, _ in self.store.read_subtree("DD", (number, "0", "NM"), limit=1):
+            name = subs[-1]
+        fields: dict[str, FieldRule] = {}
+        skipped: list[str] = []
+        for subs, value in self.store.read_subtree("DD", (number,)):
+            if len(subs) == 3 and subs[2] == "0" and subs[1] != "0":
+                fields[subs[1]] = self._field(number, subs[1], value, skipped)
+        if parent is not None:
+            return FileRules(number, name, "", "", fields, parent, None, skipped)
+        dic0 = self.store.get("DIC", (number, "0")) or ""
+        root = self.store.get("DIC", (number, "0", "GL"))
+        if root is None:
+            raise FileManError('no global root: ^DIC(file,0,"GL") is missing', file=number)
+        spec = dic0.split("^")[1] if "^" in dic0 else number
+        return FileRules(
+            number, name or dic0.split("^")[0], root, spec, fields, None, None, skipped
+        )
+
+    def _field(self, file: str, number: str, zero: str, skipped: list[str]) -> FieldRule:
+        pieces = zero.split("^")
+        pieces += [""] * (5 - len(pieces))
+        label, spec, third, location = pieces[0], pieces[1], pieces[2], pieces[3]
+        transform = "^".join(pieces[4:])
+        node, _, where = location.partition(";")
+        piece: int | None = None
+        extract: tuple[int, int] | None = None
+        if where.startswith("E"):
+            lo, _, hi = where[1:].partition(",")
+            extract = (int(lo), int(hi))
+        elif where.isdigit() and where != "0":
+            piece = int(where)
+        kind, extras = _kind(self.store, spec, third)
+        xrefs: list[tuple[str, str]] = []
+        for subs, value in self.store.read_subtree("DD", (file, number, "1")):
+            if len(subs) == 5 and subs[4] == "0" and subs[3] != "0":
+                xf, _, rest = value.partition("^")
+                xname, _, xtype = rest.partition("^")
+                if xtype:
+                    skipped.append(f"{number}:{xname}")
+                else:
+                    xrefs.append((xf, xname))
+        vp_roots: dict[str, str] = {}
+        if kind == "V":
+            for subs, value in self.store.read_subtree("DD", (file, number, "V")):
+                if len(subs) == 5 and subs[4] == "0":
+                    vp = value.split("^")
+                    vp_roots[self._root_of(vp[0])] = vp[0]
+        return FieldRule(
+            file=file,
+            number=number,
+            label=label,
+            kind=kind,
+            required="R" in spec.lstrip("0123456789."),
+            node=node,
+            piece=piece,
+            extract=extract,
+            spec=spec,
+            xrefs=tuple(xrefs),
+            vp_roots=vp_roots,
+            **extras,  # type: ignore[arg-type]
+            **_limits(kind, transform),  # type: ignore[arg-type]
+        )
+
+    def _root_of(self, file: str) -> str:
+        root = self.store.get("DIC", (file, "0", "GL"))
+        return (root or "").lstrip("^")
+
+
+def _fileno(file: str | float) -> str:
+    text = str(file)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise FileManError("file number must be numeric", file=text) from None
+    out = format(number.normalize(), "f")
+    return out[1:] if out.startswith("0.") else out
+
+
+def _kind(store: GlobalStore, spec: str, third: str) -> tuple[str, dict[str, object]]:
+    sub = _SUBFILE_SPEC.match(spec)
+    if sub is not None:
+        subfile = sub.group(1)
+        sub01 = store.get("DD", (subfile, ".01", "0")) or ""
+        sub_spec = sub01.split("^")[1] if "^" in sub01 else ""
+        kind = "W" if "W" in sub_spec else "M"
+        return kind, {"subfile": subfile}
+    pointer = _POINTER.search(spec)
+    if pointer is not None:
+        return "P", {"target_file": pointer.group(1), "target_root": third}
+    for letter in "VCSDNFWK":
+        if letter in spec:
+            if letter == "S":
+                codes = dict(c.split(":", 1) for c in third.split(";") if ":" in c)
+                return "S", {"codes": codes}
+            if letter == "N":
+                m = _NUMERIC.search(spec)
+                width = int(m.group(1)) if m else None
+                dec = int(m.group(2)) if m and m.group(2) else 0
+                return "N", {"width": width, "decimals": dec}
+            return letter, {}
+    return "F", {}
+
+
+def _limits(kind: str, transform: str) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if kind == "F":
+        hi, lo = _LEN_MAX.search(transform), _LEN_MIN.search(transform)
+        out["max_len"] = int(hi.group(1)) if hi else 245
+        out["min_len"] = int(lo.group(1)) if lo else 1
+    elif kind == "N":
+        hi, lo = _NUM_MAX.search(transform), _NUM_MIN.search(transform)
+        out["max_value"] = Decimal(hi.group(1)) if hi else None
+        out["min_value"] = Decimal(lo.group(1)) if lo else None
+    return out
+
+
+def _fm_date_ok(text: str) -> bool:
+    m = _FMDATE.match(text)
+    if m is None:
+        return False
+    year, month, day = 1700 + int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if month > 12 or (month == 0 and day != 0):
+        return False
+    if day and day > calendar.monthrange(year, month)[1]:
+        return False
+    time = (m.group(4) or "").ljust(6, "0")
+    hh, mm, ss = int(time[:2]), int(time[2:4]), int(time[4:])
+    return hh <= 24 and mm <= 59 and ss <= 59 and (hh < 24 or mm == ss == 0)
+
+
+def _canonical_fm_date(text: str) -> str:
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+class Filer:
+    """Adds and edits entries the way FileMan does (validate, place, cross-reference, count).
+
+    Use :meth:`batch` around bulk loads: writes are buffered and sent with ``set_many`` and
+    the file headers are written once at the end.
+    """
+
+    def __init__(self, store: GlobalStore, *, today: date | None = None) -> None:
+        self.store = store
+        self.dd = Dictionary(store)
+        self.today = today or date.today()
+        self._buffer: list[tuple[str, tuple[str, ...], str]] | None = None
+        self._headers: dict[str, list[str]] = {}
+        self._known: dict[str, set[str]] = {}
+
+    # -- public API -----------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Buffer writes; flush them (and the file headers) when the block ends."""
+        if self._buffer is not None:
+            yield
+            return
+        self._buffer = []
+        try:
+            yield
+        finally:
+            self._flush()
+            self._buffer = None
+            self._write_headers()
+
+    def add(
+        self, file: str | float, values: Mapping[str, FieldValue], *, ien: int | str | None = None
+    ) -> str:
+        """File a new entry; returns its IEN.  ``ien`` forces one (FileMan's DINUM)."""
+        rules = self.dd.rules(file)
+        if rules.parent is not None:
+            raise FileManError("entries of a subfile are added through their parent", file=file)
+        name, subs = parse_root(rules.root)
+        new = self._assign_ien(rules, name, subs, ien)
+        self._check_required(rules, values, new)
+        self._file_entry(rules, (name, (*subs, new)), values, new, top=(name, subs, new))
+        header = self._header(rules, name, subs)
+        header[2] = str(max(int(header[2] or 0), int(new)))
+        header[3] = str(int(header[3] or 0) + 1)
+        self._known.setdefault(rules.number, set()).add(new)
+        if self._buffer is None:
+            self._write_headers()
+        return new
+
+    def update(self, file: str | float, ien: str, values: Mapping[str, Value]) -> None:
+        """Edit fields of an existing top-level entry, keeping its cross-references right."""
+        rules = self.dd.rules(file)
+        name, subs = parse_root(rules.root)
+        if self.store.data(name, (*subs, ien)) == 0:
+            raise FileManError("entry does not exist", file=rules.number, ien=ien)
+        for number, raw in values.items():
+            rule = self._rule(rules, number, ien)
+            node_subs = (*subs, ien, rule.node)
+            old_node = self.store.get(name, node_subs) or ""
+            old = _take(old_node, rule)
+            new = "" if raw is None or raw == "" else self._simple(rule, raw, ien)
+            if rule.required and new == "":
+                raise FileManError(
+                    "a required field cannot be deleted", file=file, ien=ien, field=number
+                )
+            self._put(name, node_subs, _place(old_node, rule, new))
+            for xfile, xname in rule.xrefs:
+                if old:
+                    self.store.kill(name, (*subs, xname, old[:30], ien))
+                if new:
+                    self._put(name, (*subs, xname, new[:30], ien), "")
+                del xfile
+        self._flush_if_unbuffered()
+
+    # -- entry filing ---------------------------------------------------------------------
+    def _file_entry(
+        self,
+        rules: FileRules,
+        at: tuple[str, tuple[str, ...]],
+        values: Mapping[str, FieldValue],
+        ien: str,
+        *,
+        top: tuple[str, tuple[str, ...], str],
+        parent_ien: str | None = None,
+        mult_node: str | None = None,
+    ) -> None:
+        name, base = at
+        nodes: dict[str, str] = {}
+        for number, raw in values.items():
+            if raw is None or raw == "":
+                continue
+            rule = self._rule(rules, number, ien)
+            if rule.kind == "M":
+                self._file_multiple(rule, (name, (*base, rule.node)), raw, top)
+            elif rule.kind == "W":
+                self._file_wp(rule, (name, (*base, rule.node)), raw, ien)
+            else:
+                value = self._simple(rule, raw, ien)  # type: ignore[arg-type]
+                nodes[rule.node] = _place(nodes.get(rule.node, ""), rule, value)
+                self._index(rules, rule, value, top, ien, parent_ien, mult_node)
+        for node, text in nodes.items():
+            self._put(name, (*base, node), text)
+
+    def _file_multiple(
+        self,
+        rule: FieldRule,
+        at: tuple[str, tuple[str, ...]],
+        raw: FieldValue,
+        top: tuple[str, tuple[str, ...], str],
+    ) -> None:
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise FileManError(
+                "a multiple takes a list of sub-entries", file=rule.file, field=rule.number
+            )
+        sub_rules = self.dd.rules(rule.subfile or "")
+        name, base = at
+        count = 0
+        for count, item in enumerate(raw, start=1):
+            if not isinstance(item, Mapping):
+                raise FileManError(
+                    "each sub-entry must be a mapping of fields", file=rule.file, field=rule.number
+                )
+            self._check_required(sub_rules, item, str(count))
+            self._file_entry(
+                sub_rules,
+                (name, (*base, str(count))),
+                item,
+                str(count),
+                top=top,
+                parent_ien=top[2],
+                mult_node=rule.node,
+            )
+        if count:
+            self._put(name, (*base, "0"), f"^{rule.spec}^{count}^{count}")
+
+    def _file_wp(
+        self, rule: FieldRule, at: tuple[str, tuple[str, ...]], raw: FieldValue, ien: str
+    ) -> None:
+        lines = raw.splitlines() if isinstance(raw, str) else raw
+        if not isinstance(lines, Sequence) or not all(isinstance(x, str) for x in lines):
+            raise FileManError(
+                "word processing takes text or a list of lines",
+                file=rule.file,
+                ien=ien,
+                field=rule.number,
+            )
+        name, base = at
+        n = len(lines)
+        self._put(name, (*base, "0"), f"^^{n}^{n}^{to_fm_date(self.today)}^")
+        for i, line in enumerate(lines, start=1):
+            self._put(name, (*base, str(i), "0"), str(line))
+
+    def _index(
+        self,
+        rules: FileRules,
+        rule: FieldRule,
+        value: str,
+        top: tuple[str, tuple[str, ...], str],
+        ien: str,
+        parent_ien: str | None,
+        mult_node: str | None,
+    ) -> None:
+        # Regular cross-references, as FileMan's generated set logic writes them (see
+        # ^DD(file,field,1,n,1): S ^ROOT("NAME",$E(X,1,30),DA)="").
+        name, top_subs, top_ien = top
+        for xfile, xname in rule.xrefs:
+            key = value[:30]
+            if parent_ien is None:
+                self._put(name, (*top_subs, xname, key, ien), "")
+            elif xfile == rules.number:
+                self._put(name, (*top_subs, top_ien, mult_node or "", xname, key, ien), "")
+            else:
+                self._put(name, (*top_subs, xname, key, top_ien, ien), "")
+
+    # -- validation -----------------------------------------------------------------------
+    def _rule(self, rules: FileRules, number: str, ien: str) -> FieldRule:
+        rule = rules.fields.get(number)
+        if rule is None:
+            raise FileManError(
+                "no such field in the data dictionary", file=rules.number, ien=ien, field=number
+            )
+        return rule
+
+    def _check_required(self, rules: FileRules, values: Mapping[str, FieldValue], ien: str) -> None:
+        for number, rule in rules.fields.items():
+            if (rule.required or number == ".01") and values.get(number) in (None, ""):
+                raise FileManError(
+                    "required field has no value", file=rules.number, ien=ien, field=number
+                )
+
+    def _simple(self, rule: FieldRule, raw: Value, ien: str) -> str:
+        def bad(expected: str) -> FileManError:
+            return FileManError(
+                f"value rejected: expected {expected}", file=rule.file, ien=ien, field=rule.number
+            )
+
+        if rule.kind in {"C", "K"}:
+            raise bad("no value (computed and MUMPS fields are not filed from input)")
+        if isinstance(raw, datetime | date):
+            text = to_fm_date(raw)
+        elif isinstance(raw, bool):
+            raise bad("a string or number, not a boolean")
+        elif isinstance(raw, int | float | Decimal):
+            text = (
+                format(Decimal(str(raw)).normalize(), "f") if not isinstance(raw, int) else str(raw)
+            )
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            raise bad("a string, number or date")
+        if "^" in text or _CONTROL.search(text):
+            raise bad("text without '^' or control characters")
+        kind = rule.kind
+        if kind == "F":
+            if not (rule.min_len or 1) <= len(text) <= (rule.max_len or 245):
+                raise bad(f"{rule.min_len}-{rule.max_len} characters")
+        elif kind == "N":
+            text = self._numeric(rule, text, bad)
+        elif kind == "D":
+            text = _canonical_fm_date(text)
+            if not _fm_date_ok(text):
+                raise bad("a FileMan date YYYMMDD[.HHMMSS]")
+        elif kind == "S":
+            if text not in rule.codes:
+                raise bad("one of the codes " + ",".join(rule.codes))
+        elif kind == "P":
+            if not text.isdigit() or text.startswith("0"):
+                raise bad(f"the IEN of an entry of file {rule.target_file}")
+            if not self._exists(rule.target_file or "", rule.target_root or "", text):
+                raise bad(f"an existing entry of file {rule.target_file} (dangling pointer)")
+        elif kind == "V":
+            target, _, root = text.partition(";")
+            vfile = rule.vp_roots.get(root)
+            if vfile is None or not target.isdigit():
+                raise bad("a variable pointer 'IEN;ROOT(' to one of " + ",".join(rule.vp_roots))
+            if not self._exists(vfile, root, target):
+                raise bad(f"an existing entry of file {vfile} (dangling pointer)")
+        return text
+
+    @staticmethod
+    def _numeric(rule: FieldRule, text: str, err: Callable[[str], FileManError]) -> str:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise err(f"a number of at most {rule.width} characters") from None
+        canonical = format(number.normalize(), "f")
+        if "." in canonical:
+            canonical = canonical.rstrip("0").rstrip(".")
+        if canonical.startswith("0."):
+            canonical = canonical[1:]
+        elif canonical.startswith("-0."):
+            canonical = "-" + canonical[2:]
+        decimals = len(canonical.partition(".")[2])
+        if rule.decimals is not None and decimals > rule.decimals:
+            raise err(f"at most {rule.decimals} decimal digits")
+        if rule.width is not None and len(canonical) > rule.width:
+            raise err(f"at most {rule.width} characters")
+        if (rule.max_value is not None and number > rule.max_value) or (
+            rule.min_value is not None and number < rule.min_value
+        ):
+            raise err(f"a number from {rule.min_value} to {rule.max_value}")
+        return canonical
+
+    def _exists(self, file: str, root: str, ien: str) -> bool:
+        known = self._known.setdefault(file, set())
+        if ien in known:
+            return True
+        name, subs = parse_root(root)
+        if self.store.data(name, (*subs, ien)) > 0:
+            known.add(ien)
+            return True
+        return False
+
+    # -- storage --------------------------------------------------------------------------
+    def _assign_ien(
+        self, rules: FileRules, name: str, subs: tuple[str, ...], ien: int | str | None
+    ) -> str:
+        if ien is not None:
+            text = str(ien)
+            if not text.isdigit() or text.startswith("0"):
+                raise FileManError(
+                    "a forced IEN must be a positive whole number", file=rules.number
+                )
+            if text in self._known.get(rules.number, ()) or self.store.data(name, (*subs, text)):
+                raise FileManError(
+                    "an entry with this IEN already exists", file=rules.number, ien=text
+                )
+            return text
+        header = self._header(rules, name, subs)
+        candidate = int(header[2] or 0) + 1
+        known = self._known.get(rules.number, set())
+        while str(candidate) in known or self.store.data(name, (*subs, str(candidate))):
+            candidate += 1
+        return str(candidate)
+
+    def _header(self, rules: FileRules, name: str, subs: tuple[str, ...]) -> list[str]:
+        header = self._headers.get(rules.number)
+        if header is None:
+            text = self.store.get(name, (*subs, "0")) or f"{rules.name}^{rules.spec}^^"
+            header = [*text.split("^"), "", "", "", ""][:4]
+            header[0] = header[0] or rules.name
+            header[1] = header[1] or rules.spec
+            self._headers[rules.number] = header
+        return header
+
+    def _write_headers(self) -> None:
+        for number, header in self._headers.items():
+            name, subs = parse_root(self.dd.rules(number).root)
+            self.store.set(name, (*subs, "0"), "^".join(header))
+        self._headers.clear()
+
+    def _put(self, name: str, subs: tuple[str, ...], value: str) -> None:
+        if self._buffer is None:
+            self.store.set(name, subs, value)
+            return
+        self._buffer.append((name, subs, value))
+        if len(self._buffer) >= FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self.store.set_many(self._buffer)
+            self._buffer.clear()
+
+    def _flush_if_unbuffered(self) -> None:
+        if self._buffer is None:
+            self._write_headers()
+
+
+def _take(node: str, rule: FieldRule) -> str:
+    if rule.extract is not None:
+        return node[rule.extract[0] - 1 : rule.extract[1]].rstrip()
+    if rule.piece is None:
+        return node
+    parts = node.split("^")
+    return parts[rule.piece - 1] if rule.piece <= len(parts) else ""
+
+
+def _place(node: str, rule: FieldRule, value: str) -> str:
+    if rule.extract is not None:
+        lo, hi = rule.extract
+        padded = node.ljust(lo - 1)
+        return (padded[: lo - 1] + value[: hi - lo + 1] + padded[hi:]).rstrip()
+    parts = node.split("^") if node else []
+    piece = rule.piece or 1
+    if len(parts) < piece:
+        parts += [""] * (piece - len(parts))
+    parts[piece - 1] = value
+    return "^".join(parts)
