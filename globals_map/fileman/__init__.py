@@ -2,6 +2,7 @@
 shows them, and lookups that follow FileMan's own rules.  Reads only; writes go through the
 filer (``globals_map.fileman.filer``)."""
 
+from globals_map.fileman.decoder import Decoder, entry_location, parse_iens
 from globals_map.fileman.errors import (
     AmbiguousMatchError,
     DictionaryError,
@@ -11,6 +12,8 @@ from globals_map.fileman.errors import (
     NoSuchFieldError,
     NoSuchFileError,
 )
+from globals_map.fileman.finders import Finder, ListEntry, ListPage
+from globals_map.fileman.records import FieldValue, Record
 from globals_map.fileman.schema import (
     CrossReference,
     FieldDef,
@@ -25,17 +28,25 @@ from globals_map.fileman.schema import (
 __all__ = [
     "AmbiguousMatchError",
     "CrossReference",
+    "Decoder",
     "DictionaryError",
     "FieldDef",
     "FieldType",
+    "FieldValue",
     "FieldValueError",
     "FileDef",
     "FileManError",
+    "Finder",
     "Index",
+    "ListEntry",
+    "ListPage",
     "NoSuchEntryError",
     "NoSuchFieldError",
     "NoSuchFileError",
+    "Record",
     "Schema",
     "SchemaIssue",
     "VariablePointerTarget",
+    "entry_location",
+    "parse_iens",
 ]

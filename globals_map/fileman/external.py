@@ -1,0 +1,183 @@
+"""Internal to external values, field by field, as EXTERNAL^DIDU does it.
+
+The rules (EXTERNAL^DIDU, FileMan 22): an output transform wins when there is one; a pointer
+follows the chain to the target's .01 and formats that (so a pointer to a file whose .01 is a
+date prints the date); a variable pointer ``ien;GLOBAL(`` finds its file from the target
+global's header node (piece 2 of ``^GLOBAL(...,0)``); a set of codes prints its label; a date
+prints through ``^DD("DD")`` (FMTE^DILIBF); anything else prints as stored.  Pointer
+externals are cached per (file, IEN).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from globals_map.fileman.errors import FieldValueError, NoSuchFileError
+from globals_map.fileman.schema import FieldDef, Schema, file_number
+from globals_map.fileman.transforms import find_transform
+from parsers.dd_spec import FieldType, GlobalRoot, parse_global_root
+from parsers.errors import ParseError
+from parsers.fmdate import FMDate, FMDateError, fm_to_external
+
+__all__ = ["ExternalFormatter", "Formatted"]
+
+#: (external, Python value, exact, (target file, target IEN) or None)
+Formatted = tuple[str, "str | int | Decimal | None", bool, "tuple[str, str] | None"]
+
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_MAX_CHAIN = 8
+_CACHE_MAX = 200_000
+
+
+class ExternalFormatter:
+    """Formats values of any field of a schema; holds the pointer cache."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self._pointer_cache: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._date_cache: dict[str, tuple[str, str]] = {}
+        self._header_files: dict[GlobalRoot, str | None] = {}
+
+    def clear_cache(self) -> None:
+        self._pointer_cache.clear()
+        self._date_cache.clear()
+        self._header_files.clear()
+
+    def external(self, fld: FieldDef, internal: str, *, ien: str | None) -> Formatted:
+        """Format one non-empty internal value; raises :class:`FieldValueError`."""
+        return self._format(fld, internal, 0)
+
+    # ---- per type ----------------------------------------------------------------
+    def _format(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
+        t = fld.type
+        if fld.output_transform and t not in (FieldType.POINTER, FieldType.VARIABLE_POINTER):
+            value = self._typed_value(fld, internal)
+            transform = find_transform(fld.output_transform)
+            shown = transform(internal, self.schema.date_format) if transform else None
+            if shown is not None:
+                return shown, value, True, None
+            return internal, value, False, None
+        if t is FieldType.POINTER:
+            return self._pointer(fld, internal, depth)
+        if t is FieldType.VARIABLE_POINTER:
+            return self._variable_pointer(fld, internal, depth)
+        return self._plain(fld, internal)
+
+    def _typed_value(self, fld: FieldDef, internal: str) -> str | int | Decimal | None:
+        try:
+            return self._plain(fld, internal)[1]
+        except FieldValueError:
+            return internal
+
+    def _plain(self, fld: FieldDef, internal: str) -> Formatted:
+        t = fld.type
+        if t is FieldType.SET:
+            for code, label in fld.codes:
+                if code == internal:
+                    return label, internal, True, None
+            raise FieldValueError("value is not one of the field's codes", code=730)
+        if t is FieldType.DATE:
+            ext, iso = self._date(internal)
+            return ext, iso, True, None
+        if t is FieldType.NUMERIC:
+            if not _NUMBER.match(internal):
+                raise FieldValueError("value of a numeric field is not a number", code=330)
+            num: int | Decimal = Decimal(internal)
+            if "." not in internal:
+                num = int(internal)
+            return internal, num, True, None
+        return internal, internal, True, None
+
+    def _date(self, internal: str) -> tuple[str, str]:
+        hit = self._date_cache.get(internal)
+        if hit is not None:
+            return hit
+        try:
+            iso = FMDate.parse(internal).to_iso()
+        except FMDateError as exc:
+            raise FieldValueError(f"not a valid date: {exc.message}", code=330) from None
+        out = (fm_to_external(internal, self.schema.date_format), iso)
+        if len(self._date_cache) >= _CACHE_MAX:
+            self._date_cache.clear()
+        self._date_cache[internal] = out
+        return out
+
+    def _pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
+        if not internal.isdigit() or internal.startswith("0"):
+            raise FieldValueError("pointer value is not an entry number", code=330)
+        target = fld.pointer_file
+        if target is None:
+            raise FieldValueError("pointer field names no file", code=537)
+        ext, exact = self._target_external(target, fld.pointer_root, internal, depth)
+        return ext, int(internal), exact, (target, internal)
+
+    def _variable_pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
+        ien, sep, root_text = internal.partition(";")
+        if not sep or not ien.isdigit() or not root_text:
+            raise FieldValueError("variable pointer is not ien;GLOBAL(", code=348)
+        try:
+            root = parse_global_root(root_text)
+        except ParseError:
+            raise FieldValueError("variable pointer names no valid global root", code=348) from None
+        target = self._file_of_root(root)
+        if target is None:
+            for vp in fld.vp_targets:
+                if vp.global_root == root:
+                    target = vp.file
+        if target is None:
+            raise FieldValueError("variable pointer's global has no file header", code=348)
+        ext, exact = self._target_external(target, root, ien, depth)
+        return ext, internal, exact, (target, ien)
+
+    def _file_of_root(self, root: GlobalRoot) -> str | None:
+        """EXTERNAL^DIDU: the file number is piece 2 of the target global's header node."""
+        if root in self._header_files:
+            return self._header_files[root]
+        head = self.schema.store.get(root.name, (*root.subscripts, "0"))
+        num: str | None = None
+        if head:
+            m = re.match(r"[0-9]*\.?[0-9]+", head.split("^")[1] if "^" in head else "")
+            if m:
+                num = file_number(m.group(0))
+        self._header_files[root] = num
+        return num
+
+    def _target_external(
+        self, target: str, root: GlobalRoot | None, ien: str, depth: int
+    ) -> tuple[str, bool]:
+        key = (target, ien)
+        hit = self._pointer_cache.get(key)
+        if hit is not None:
+            return hit
+        if depth >= _MAX_CHAIN:
+            raise FieldValueError("pointer chain too long or looping", code=537)
+        schema = self.schema
+        if root is None:
+            try:
+                root = schema.file(target).global_root
+            except NoSuchFileError:
+                root = None
+        if root is None:
+            raise FieldValueError(f"pointed-to file {target} has no global root", code=537)
+        zero = schema.store.get(root.name, (*root.subscripts, ien, "0"))
+        if zero is None:
+            raise FieldValueError(
+                f"points to entry {ien} of file {target}, which does not exist", code=630
+            )
+        dot01 = zero.split("^", 1)[0]
+        if dot01 == "":
+            raise FieldValueError(f"entry {ien} of file {target} lacks its .01", code=603)
+        try:
+            tfield = schema.file(target).fields.get(".01")
+        except NoSuchFileError:
+            tfield = None
+        if tfield is None:
+            result = (dot01, False)  # no dictionary for the target: its .01 as stored
+        else:
+            formatted = self._format(tfield, dot01, depth + 1)
+            result = (formatted[0], formatted[2])
+        if len(self._pointer_cache) >= _CACHE_MAX:
+            self._pointer_cache.clear()
+        self._pointer_cache[key] = result
+        return result
