@@ -1,0 +1,145 @@
+VBRIDGE ;vista-bridge: call-in entry points behind the GlobalStore contract (GT.M, M mode)
+ ;Caller data is DATA here, never code.  g is a global name ("^NAME") that Python validated
+ ;(globals_map.store.normalize_name) and CHK validates again; subscripts arrive packed as
+ ;"len,bytes" repeated and are unpacked into the local array s(1..n).  References use name
+ ;indirection on g alone (@g, @g@(s(1))) and naked references (^(s(n))): no reference is
+ ;ever built as text from subscripts or values, so no XECUTE and no @ on caller strings.
+ ;Bulk reads pack many nodes per call: records "subs"_$C(0)_"value"_$C(0), subscripts joined
+ ;by $C(1); a field holding $C(0), $C(1) or $C(2) is escaped as $C(2) followed by "0", "1"
+ ;or "2"; a value field that is $C(2) alone means "too large for this call, GET it".
+ Q
+ ;
+CHK(g) ;refuse anything that is not a plain global name
+ I $L(g)>32!(g'?1"^"1(1"%",1A).AN) S $EC=",U-VBRIDGE-INVALID-NAME,"
+ Q
+ ;
+UNPK(pk) ;unpack "len,bytes"... into s(1..m); returns m
+ N p,c,l,m S m=0,p=1
+ F  Q:p>$L(pk)  S c=$F(pk,",",p),l=+$E(pk,p,c-2),m=m+1,s(m)=$E(pk,c,c+l-1),p=c+l
+ Q m
+ ;
+NK(m) ;point the naked indicator at the level of s(m), i.e. ^(x) means ^G(s(1..m-1),x); m>=1
+ N i,x S x=$D(@g@(s(1))) F i=2:1:m S x=$D(^(s(i-1),s(i)))
+ Q
+ ;
+GET(g,pk,v) ;$DATA of the node; v its value ("" when it has none)
+ N s,n,d D CHK(g) S n=$$UNPK(pk),v=""
+ I n=0 S d=$D(@g) S:d#2 v=@g Q d
+ D NK(n) S d=$D(^(s(n))) S:d#2 v=^(s(n))
+ Q d
+ ;
+DATA(g,pk) ;$DATA
+ N s,n D CHK(g) S n=$$UNPK(pk)
+ I n=0 Q $D(@g)
+ D NK(n) Q $D(^(s(n)))
+ ;
+SET(g,pk,v) ;set one node
+ N s,n D CHK(g) S n=$$UNPK(pk)
+ I n=0 S @g=v Q 0
+ D NK(n) S ^(s(n))=v
+ Q 0
+ ;
+KILL(g,pk,z) ;KILL the subtree (z=0) or ZKILL the node's value only (z=1)
+ N s,n D CHK(g) S n=$$UNPK(pk)
+ I n=0 K:'z @g ZK:z @g Q 0
+ D NK(n) K:'z ^(s(n)) ZK:z ^(s(n))
+ Q 0
+ ;
+ORDER(g,pk,k,dir,r) ;$ORDER of the children of s(1..n) after (dir=1) or before (dir=-1) k
+ N s,n D CHK(g) S n=$$UNPK(pk)
+ I n=0 S r=$O(@g@(k),dir) Q $L(r)
+ D NK(n) S r=$O(^(s(n),k),dir)
+ Q $L(r)
+ ;
+QUERY(g,pk,r) ;$QUERY: the next node with data in this global, its subscripts packed in r
+ N s,n,q,i,x D CHK(g) S n=$$UNPK(pk),r=""
+ I n=0 S q=$Q(@g)
+ E  D NK(n) S q=$Q(^(s(n)))
+ I q="" Q 0
+ I $QS(q,0)'=g Q 0
+ F i=1:1:$QL(q) S x=$QS(q,i),r=r_$L(x)_","_x
+ Q 1
+ ;
+SETM(pkt) ;set many nodes: records "len,g" "len,packed subscripts" "len,value"; returns count
+ N s,n,p,c,l,g,pk,v,cnt,last S p=1,cnt=0,last=""
+ F  Q:p>$L(pkt)  D
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),g=$E(pkt,c,c+l-1),p=c+l
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),pk=$E(pkt,c,c+l-1),p=c+l
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),v=$E(pkt,c,c+l-1),p=c+l
+ . I g'=last D CHK(g) S last=g
+ . S n=$$UNPK(pk),cnt=cnt+1
+ . I n=0 S @g=v Q
+ . D NK(n) S ^(s(n))=v
+ Q cnt
+ ;
+ESC(x) ;escape $C(2) (first), $C(0) and $C(1) for a bulk-read field
+ N i,c,y,r F i=2,0,1 I x[$C(i) D
+ . S r=$P(x,$C(i)) F c=2:1:$L(x,$C(i)) S r=r_$C(2)_i_$P(x,$C(i),c)
+ . S x=r
+ Q x
+ ;
+READ(g,pk,ak,mode,lim,cap,out) ;bulk read of the subtree at s(1..b) in $QUERY order
+ ;mode 0: from the subtree's root; 1: after node ak; 2: at node ak (a continuation).
+ ;lim caps the node count (0: none), cap the bytes of out (a lone oversize value is left out).
+ ;out = "1" (stopped early) or "0" (subtree done), then "len,packed subscripts" of the node to
+ ;continue at (mode 2), then the records.  Returns the number of records.
+ N s,n,b,d,i,k,v,r,p,q,t,j,c,cnt,pre,more
+ D CHK(g) S b=$$UNPK(pk),p="",q="",t=0,j=0,cnt=0,more=0,pre(0)=""
+ F i=1:1:b S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
+ I mode=0 S n=b,d=$$DAT() I d#2 D EMIT
+ I mode>0 K s S n=$$UNPK(ak) F i=b+1:1:n S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
+ I mode>0 S d=$$DAT() I mode=2,d#2 D EMIT
+ F  Q:more  Q:'$$ADV()  I d#2 D EMIT
+ S k="" I more F i=1:1:n S k=k_$L(s(i))_","_s(i)
+ S r=more_$L(k)_","_k
+ F i=1:1:j S r=r_c(i)
+ S out=r_q_p
+ Q cnt
+ ;
+FLD(x) ;one field, escaped when it holds a separator
+ Q:'(x[$C(0))&'(x[$C(1))&'(x[$C(2)) x
+ Q $$ESC(x)
+ ;
+DAT() ;$DATA of node s(1..n) (n=0: the global's root), leaving the naked indicator at its level
+ I n=0 Q $D(@g)
+ D NK(n) Q $D(^(s(n)))
+ ;
+EMIT ;add node s(1..n) (naked indicator at its level) to the output, or stop (more=1)
+ I lim,cnt'<lim S more=1 Q
+ S v=$S(n=0:@g,1:^(s(n)))
+ I v[$C(0)!(v[$C(1))!(v[$C(2)) S v=$$ESC(v)
+ S r=pre(n)_$C(0)_v_$C(0)
+ I $L(r)>cap S r=pre(n)_$C(0)_$C(2)_$C(0)
+ I cnt,t+$L(q)+$L(p)+$L(r)>cap S more=1 Q
+ S p=p_r,cnt=cnt+1
+ I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,t=t+$L(q),q=""
+ Q
+ ;
+ADV() ;step to the next node of the subtree in $QUERY order; 0 at its end
+ N k
+ I d>9 D  Q 1
+ . S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),"")))
+ . S n=n+1,s(n)=k,pre(n)=$S(n=1:"",1:pre(n-1)_$C(1))_$$FLD(k),d=$D(^(k))
+ F  Q:n'>b  S k=$O(^(s(n))) Q:k'=""  S n=n-1 D:n>b NK(n)
+ I n'>b Q 0
+ S s(n)=k,pre(n)=$S(n=1:"",1:pre(n-1)_$C(1))_$$FLD(k),d=$D(^(k))
+ Q 1
+ ;
+NAMES(after,out) ;global names after "after" (unquoted, no caret), $C(0)-separated, up to ~64 KB
+ N x,cnt S out="",cnt=0,x="^"_after
+ I after="" S x="^%" I $D(^%) S out="%",cnt=1
+ F  S x=$O(@x) Q:x=""  Q:x'?1"^"1(1"%",1A).AN  S out=out_$S(cnt:$C(0),1:"")_$E(x,2,99),cnt=cnt+1 Q:$L(out)>65000
+ Q cnt
+ ;
+LOCK(g,pk,tmo,inc) ;LOCK +ref (inc=1, with timeout tmo ms) or LOCK -ref (inc=0); returns $TEST
+ N s,n,i,ref D CHK(g) S n=$$UNPK(pk),ref=g
+ F i=1:1:n S ref=$NA(@ref@(s(i)))
+ I 'inc L -@ref Q 1
+ L +@ref:tmo/1000
+ Q $T
+ ;
+SETGD(gd) ;switch the global directory of this process
+ S $ZGBLDIR=gd
+ Q 0
+ ;
+NOP() Q 0

@@ -1,0 +1,86 @@
+"""The byte formats between Python and ``VBRIDGE.m``: caller data travels as data.
+
+Subscripts go to M packed as ``len,bytes`` repeated (lengths in bytes; M mode counts bytes),
+which the routine unpacks into a local array: a quote, a parenthesis, ``@`` or a NUL inside a
+subscript is just a byte.  Bulk reads come back as records ``subs \\0 value \\0`` with the
+subscripts joined by ``\\1``; a field that holds ``\\0``, ``\\1`` or ``\\2`` is escaped as
+``\\2`` + ``"0"``, ``"1"`` or ``"2"``, and a value field that is ``\\2`` alone stands for a value
+too large to share a call with others (the store fetches it with ``get``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from parsers.collation import decode_m, encode_m
+
+Subs = tuple[str, ...]
+
+#: The value placeholder for "too large for this bulk call, GET it".
+OVERSIZE = "\x02"
+
+
+def pack_subscripts(subs: Iterable[str]) -> bytes:
+    """``len,bytes`` for each subscript, concatenated."""
+    out = []
+    for s in subs:
+        b = encode_m(s)
+        out.append(b"%d,%b" % (len(b), b))
+    return b"".join(out)
+
+
+def unpack_subscripts(data: bytes) -> Subs:
+    """Inverse of :func:`pack_subscripts` (used for ``$QUERY`` answers)."""
+    subs: list[str] = []
+    pos = 0
+    while pos < len(data):
+        comma = data.index(b",", pos)
+        length = int(data[pos:comma])
+        start = comma + 1
+        subs.append(decode_m(data[start : start + length]))
+        pos = start + length
+    return tuple(subs)
+
+
+def pack_set(g: bytes, pk: bytes, value: bytes) -> bytes:
+    """One record of a ``set_many`` packet."""
+    return b"%d,%b%d,%b%d,%b" % (len(g), g, len(pk), pk, len(value), value)
+
+
+def _unescape(field: str) -> str:
+    if "\x02" not in field:
+        return field
+    return field.replace("\x020", "\x00").replace("\x021", "\x01").replace("\x022", "\x02")
+
+
+def split_read(raw: bytes) -> tuple[bool, bytes, bytes]:
+    """A bulk-read answer: (more to read, packed subscripts to continue at, the records)."""
+    more = raw[:1] == b"1"
+    comma = raw.index(b",", 1)
+    length = int(raw[1:comma])
+    cont_end = comma + 1 + length
+    return more, raw[comma + 1 : cont_end], raw[cont_end:]
+
+
+def parse_records(body: bytes) -> list[tuple[Subs, str]]:
+    """Decode the records of a bulk read into (subscripts, value) pairs, in order.
+
+    One ``decode`` and one ``split`` for the whole chunk; per node only a ``split`` of its
+    subscripts, so the Python side stays a small fraction of the engine's own walk.
+    """
+    if not body:
+        return []
+    text = body.decode("utf-8", "surrogateescape")
+    parts = text.split("\x00")
+    keys = parts[0:-1:2]
+    values = parts[1:-1:2]
+    if "\x02" not in text:
+        items = [(tuple(k.split("\x01")), v) for k, v in zip(keys, values, strict=True)]
+    else:
+        items = [
+            (tuple(_unescape(s) for s in k.split("\x01")), v if v == OVERSIZE else _unescape(v))
+            for k, v in zip(keys, values, strict=True)
+        ]
+    if keys[0] == "":
+        items[0] = ((), items[0][1])
+    return items

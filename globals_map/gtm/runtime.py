@@ -1,0 +1,137 @@
+"""The one GT.M thread of this process, and the queue other threads hand work to.
+
+GT.M's runtime is per process and not thread-safe: four Python threads calling in at once
+crashed the process (see ../shared/notes/gtm-from-python.md).  So one daemon thread calls
+``gtm_init`` and then runs every GT.M call; any other thread (or an asyncio loop, through
+:meth:`GtmRuntime.submit`) puts a job on a queue and waits for its result.  A job runs a whole
+batch (a bulk read, a ``set_many`` packet) so the hand-off cost is paid once per batch.
+
+There is at most one runtime per process (``gtm_init`` cannot run twice); stores bound to
+different global directories share it, and it switches ``$ZGBLDIR`` when they alternate.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from globals_map.errors import StoreError
+from globals_map.gtm.binding import CallIns
+from globals_map.gtm.environment import GtmEnvironment
+
+T = TypeVar("T")
+_Job = tuple[Callable[[CallIns], Any], "concurrent.futures.Future[Any] | None", list[Any]]
+
+
+class RuntimeClosedError(StoreError):
+    """The GT.M runtime of this process has been shut down (``gtm_exit`` ran)."""
+
+
+class GtmRuntime:
+    """Owns the GT.M thread; :meth:`call` runs a function there with the bound call-ins."""
+
+    def __init__(self, env: GtmEnvironment) -> None:
+        self.env = env
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._ci: CallIns | None = None
+        self._closed = False
+        self.current_gbldir = str(env.gbldir)
+        self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+        atexit.register(self.shutdown)
+
+    @property
+    def thread_id(self) -> int | None:
+        return self._thread.ident
+
+    def _main(self) -> None:
+        try:
+            self._ci = CallIns(self.env)
+        except BaseException as exc:
+            self._failure = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        ci = self._ci
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                ci.exit()
+                return
+            fn, future, box = job
+            try:
+                result = fn(ci)
+            except BaseException as exc:
+                if future is not None:
+                    future.set_exception(exc)
+                else:
+                    box.append(False)
+                    box.append(exc)
+                    box[0].release()
+                continue
+            if future is not None:
+                future.set_result(result)
+            else:
+                box.append(True)
+                box.append(result)
+                box[0].release()
+
+    def call(self, fn: Callable[[CallIns], T]) -> T:
+        """Run ``fn(call_ins)`` on the GT.M thread and return its result (or raise its error)."""
+        if self._closed:
+            raise RuntimeClosedError("the GT.M runtime of this process was shut down")
+        if threading.get_ident() == self._thread.ident:
+            assert self._ci is not None
+            return fn(self._ci)
+        done = threading.Lock()
+        done.acquire()
+        box: list[Any] = [done]
+        self._jobs.put((fn, None, box))
+        done.acquire()
+        if box[1]:
+            result: T = box[2]
+            return result
+        raise box[2]
+
+    def submit(self, fn: Callable[[CallIns], T]) -> concurrent.futures.Future[T]:
+        """Queue ``fn`` for the GT.M thread; an asyncio caller awaits ``asyncio.wrap_future``."""
+        if self._closed:
+            raise RuntimeClosedError("the GT.M runtime of this process was shut down")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._jobs.put((fn, future, []))
+        return future
+
+    def shutdown(self) -> None:
+        """Run ``gtm_exit`` on the GT.M thread and stop it (also registered with atexit)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(None)
+        self._thread.join(timeout=30)
+
+
+_lock = threading.Lock()
+_runtime: GtmRuntime | None = None
+
+
+def get_runtime(env: GtmEnvironment) -> GtmRuntime:
+    """The process's runtime, started on first use with ``env``."""
+    global _runtime
+    with _lock:
+        if _runtime is None or _runtime._closed:
+            if _runtime is not None:
+                raise RuntimeClosedError(
+                    "GT.M was shut down in this process and cannot start again (gtm_init runs "
+                    "once per process)"
+                )
+            _runtime = GtmRuntime(env)
+        return _runtime

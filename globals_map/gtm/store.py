@@ -1,0 +1,439 @@
+"""``GtmStore``: the GlobalStore contract on a GT.M database, in-process.
+
+Every call becomes one job for the process's GT.M thread (:mod:`globals_map.gtm.runtime`);
+batch operations (``read_subtree``, ``set_many``) move many nodes per call-in, and a bulk read
+asks for the next chunk before decoding the current one, so the engine walks while Python
+decodes.  Names are validated here (:func:`normalize_name`) before they reach M; subscripts and
+values travel as data (:mod:`globals_map.gtm.packing`).  GT.M decides which subscripts are
+numbers by the same canonical rule as :mod:`parsers.canonical` (a test pins the agreement), so
+order matches :class:`~globals_map.memory.MemoryStore` exactly.
+
+Transactions and locks: GT.M refuses a TSTART left open when a call-in returns (``TPQUIT``),
+so a transaction applies writes at once and keeps an undo log; a re-entrant mutex keeps this
+process's other threads out while it is open.  GT.M's LOCK belongs to the process, so a
+per-thread lock table (as in MemoryStore) stands in front of it; the engine LOCK is tried
+without blocking the GT.M thread and retried until the timeout.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from globals_map.errors import EngineError, TransactionError
+from globals_map.gtm.binding import CallIns
+from globals_map.gtm.environment import GtmEnvironment, discover
+from globals_map.gtm.packing import (
+    OVERSIZE,
+    pack_set,
+    pack_subscripts,
+    parse_records,
+    split_read,
+    unpack_subscripts,
+)
+from globals_map.gtm.runtime import GtmRuntime, get_runtime
+from globals_map.memory import LockTimeoutError
+from globals_map.store import (
+    NodeItem,
+    Subscript,
+    Subscripts,
+    check_value,
+    normalize_name,
+    normalize_subscripts,
+)
+from parsers.collation import decode_m, encode_m, node_key
+
+T = TypeVar("T")
+#: One undo record: ("value", g, pk, old value or None) or ("tree", g, pk, saved nodes).
+_Undo = tuple[str, bytes, bytes, "bytes | list[tuple[bytes, bytes, bytes]] | None"]
+
+#: Bytes per bulk-read call-in (GT.M strings stop at 1 MiB).
+READ_CHUNK_BYTES = 256 * 1024
+#: Bytes per set_many packet.
+SET_PACKET_BYTES = 256 * 1024
+
+
+def _g(name: str) -> bytes:
+    return b"^" + normalize_name(name).encode("ascii")
+
+
+class GtmStore:
+    """GlobalStore on a GT.M database through the call-in interface."""
+
+    backend = "gtm"
+
+    def __init__(
+        self,
+        gbldir: str | os.PathLike[str] | None = None,
+        *,
+        gtm_dist: str | os.PathLike[str] | None = None,
+        routines: str | None = None,
+        cache_dir: Path | None = None,
+        env: GtmEnvironment | None = None,
+    ) -> None:
+        self.env = env or discover(
+            gtm_dist=gtm_dist, gbldir=gbldir, routines=routines, cache_dir=cache_dir
+        )
+        self._gbldir = str(self.env.gbldir)
+        self._gbldir_bytes = self._gbldir.encode()
+        self._rt: GtmRuntime = get_runtime(self.env)
+        self._mutex = threading.RLock()
+        self._undo: list[_Undo] | None = None
+        self._marks: list[int] = []
+        self._locks: dict[tuple[bytes, bytes], tuple[int, int]] = {}
+        self._lock_cond = threading.Condition(threading.Lock())
+        self._closed = False
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _bind(self, fn: Callable[[CallIns], T]) -> Callable[[CallIns], T]:
+        rt = self._rt
+        gbldir = self._gbldir
+
+        def job(ci: CallIns) -> T:
+            if rt.current_gbldir != gbldir:
+                ci.set_gbldir(self._gbldir_bytes)
+                rt.current_gbldir = gbldir
+            return fn(ci)
+
+        return job
+
+    def _run(self, fn: Callable[[CallIns], T]) -> T:
+        if self._closed:
+            raise EngineError("this GtmStore is closed")
+        with self._mutex:
+            return self._rt.call(self._bind(fn))
+
+    @property
+    def runtime(self) -> GtmRuntime:
+        return self._rt
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(subs))
+        d, value = self._run(lambda ci: ci.get(g, pk))
+        return decode_m(value) if d % 2 else None
+
+    def data(self, name: str, subs: Sequence[Subscript] = ()) -> int:
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(subs))
+        return self._run(lambda ci: ci.data(g, pk))
+
+    def _order(
+        self, name: str, parent: Sequence[Subscript], start: str | None, direction: int
+    ) -> str | None:
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(parent))
+        sb = encode_m(start) if start else b""
+        found = self._run(lambda ci: ci.order(g, pk, sb, direction))
+        return None if found is None else decode_m(found)
+
+    def next_subscript(
+        self, name: str, parent: Sequence[Subscript], after: str | None = None
+    ) -> str | None:
+        return self._order(name, parent, after, 1)
+
+    def prev_subscript(
+        self, name: str, parent: Sequence[Subscript], before: str | None = None
+    ) -> str | None:
+        return self._order(name, parent, before, -1)
+
+    def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(subs))
+        found = self._run(lambda ci: ci.query(g, pk))
+        return None if found is None else unpack_subscripts(found)
+
+    def read_subtree(
+        self,
+        name: str,
+        subs: Sequence[Subscript] = (),
+        *,
+        after: Sequence[Subscript] | None = None,
+        limit: int | None = None,
+    ) -> list[NodeItem]:
+        return list(self.iter_subtree(name, subs, after=after, limit=limit))
+
+    def iter_subtree(
+        self,
+        name: str,
+        subs: Sequence[Subscript] = (),
+        *,
+        after: Sequence[Subscript] | None = None,
+        limit: int | None = None,
+        chunk_bytes: int = READ_CHUNK_BYTES,
+    ) -> Iterator[NodeItem]:
+        """The nodes of a subtree, read in chunks of about ``chunk_bytes`` per call-in."""
+        g = _g(name)
+        base = normalize_subscripts(subs)
+        pk = pack_subscripts(base)
+        mode, start = 0, b""
+        if after is not None:
+            asubs = normalize_subscripts(after)
+            if asubs[: len(base)] == base:
+                mode, start = 1, pack_subscripts(asubs)
+            elif node_key(asubs) > node_key(base):
+                return
+        if limit is not None and limit <= 0:
+            return
+        with self._mutex:
+            yield from self._read_chunks(name, g, pk, mode, start, limit, chunk_bytes)
+
+    def _read_chunks(
+        self,
+        name: str,
+        g: bytes,
+        pk: bytes,
+        mode: int,
+        start: bytes,
+        limit: int | None,
+        cap: int,
+    ) -> Iterator[NodeItem]:
+        left = 0 if limit is None else limit
+
+        def reader(m: int, s: bytes, lim: int) -> Callable[[CallIns], tuple[int, bytes]]:
+            return self._bind(lambda ci: ci.read(g, pk, s, m, lim, cap))
+
+        future: concurrent.futures.Future[tuple[int, bytes]] | None
+        future = self._rt.submit(reader(mode, start, left))
+        while future is not None:
+            count, raw = future.result()
+            more, cont, body = split_read(raw)
+            if limit is not None:
+                left -= count
+            future = None
+            if more and (limit is None or left > 0):
+                # Ask for the next chunk now: GT.M walks it while this one is decoded.
+                future = self._rt.submit(reader(2, cont, left))
+            items = parse_records(body)
+            for subs, value in items:
+                if value == OVERSIZE:
+                    value = self.get(name, subs) or ""
+                yield subs, value
+
+    def global_names(self) -> list[str]:
+        names: list[str] = []
+        after = b""
+        while True:
+            chunk = self._run(partial(CallIns.names, after=after))
+            if not chunk:
+                return names
+            names.extend(c.decode("ascii") for c in chunk)
+            after = chunk[-1]
+
+    # -- writes --------------------------------------------------------------------------
+    def set(self, name: str, subs: Sequence[Subscript], value: str) -> None:
+        g = _g(name)
+        nsubs = normalize_subscripts(subs)
+        pk = pack_subscripts(nsubs)
+        vb = encode_m(check_value(value))
+        with self._mutex:
+            if self._undo is None:
+                self._run(lambda ci: ci.set(g, pk, vb))
+                return
+
+            def set_keep_old(ci: CallIns) -> tuple[int, bytes]:
+                old = ci.get(g, pk)
+                ci.set(g, pk, vb)
+                return old
+
+            d, old = self._run(set_keep_old)
+            self._undo.append(("value", g, pk, old if d % 2 else None))
+
+    def set_many(self, items: Iterable[tuple[str, Sequence[Subscript], str]]) -> int:
+        """Set many nodes in packets of about 256 KB, packing the next while GT.M sets one."""
+        with self._mutex:
+            if self._undo is not None:
+                count = 0
+                for name, subs, value in items:
+                    self.set(name, subs, value)
+                    count += 1
+                return count
+            return self._set_packets(items)
+
+    def _set_packets(self, items: Iterable[tuple[str, Sequence[Subscript], str]]) -> int:
+        count = 0
+        packet: list[bytes] = []
+        size = 0
+        pending: concurrent.futures.Future[int] | None = None
+        for name, subs, value in items:
+            g = _g(name)
+            pk = pack_subscripts(normalize_subscripts(subs))
+            vb = encode_m(check_value(value))
+            if len(vb) > SET_PACKET_BYTES:
+                self._run(partial(CallIns.set, g=g, pk=pk, value=vb))
+                count += 1
+                continue
+            rec = pack_set(g, pk, vb)
+            packet.append(rec)
+            size += len(rec)
+            if size >= SET_PACKET_BYTES:
+                if pending is not None:
+                    count += pending.result()
+                data = b"".join(packet)
+                pending = self._rt.submit(self._bind(partial(CallIns.set_many, packet=data)))
+                packet, size = [], 0
+        if pending is not None:
+            count += pending.result()
+        if packet:
+            data = b"".join(packet)
+            count += self._run(lambda ci: ci.set_many(data))
+        return count
+
+    def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:
+        g = _g(name)
+        nsubs = normalize_subscripts(subs)
+        pk = pack_subscripts(nsubs)
+        with self._mutex:
+            if self._undo is not None:
+                saved = [
+                    (g, pack_subscripts(s), encode_m(v)) for s, v in self.iter_subtree(name, nsubs)
+                ]
+                self._undo.append(("tree", g, pk, saved))
+            self._run(lambda ci: ci.kill(g, pk, False))
+
+    def kill_node(self, name: str, subs: Sequence[Subscript] = ()) -> None:
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(subs))
+        with self._mutex:
+            if self._undo is None:
+                self._run(lambda ci: ci.kill(g, pk, True))
+                return
+
+            def zkill_keep_old(ci: CallIns) -> tuple[int, bytes]:
+                old = ci.get(g, pk)
+                ci.kill(g, pk, True)
+                return old
+
+            d, old = self._run(zkill_keep_old)
+            self._undo.append(("value", g, pk, old if d % 2 else None))
+
+    def kill_all(self) -> int:
+        """KILL every global of the database (tests start each case from an empty store)."""
+        names = self.global_names()
+        for name in names:
+            self.kill(name)
+        return len(names)
+
+    # -- transactions and locks ----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit when the block ends; undo this block's writes when it raises.
+
+        GT.M cannot keep a TSTART open across call-ins (``TPQUIT``), so writes apply at once
+        and an undo log (old values, killed subtrees) restores them on rollback.  Other threads
+        of this process wait until the block ends; other processes are not isolated from it:
+        use :meth:`lock` around the block when they may write the same nodes.
+        """
+        with self._mutex:
+            if self._undo is None:
+                self._undo = []
+            self._marks.append(len(self._undo))
+            try:
+                yield
+            except BaseException:
+                self._rollback_to(self._marks.pop())
+                raise
+            else:
+                self._marks.pop()
+            finally:
+                if not self._marks:
+                    self._undo = None
+
+    def _rollback_to(self, mark: int) -> None:
+        undo = self._undo
+        if undo is None:
+            raise TransactionError("rollback outside a transaction")
+        self._undo = None  # restoring must not log
+        try:
+            while len(undo) > mark:
+                kind, g, pk, old = undo.pop()
+                if kind == "tree":
+                    assert isinstance(old, list)
+                    self._run(partial(CallIns.kill, g=g, pk=pk, node_only=False))
+                    packet = b"".join(pack_set(*node) for node in old)
+                    if packet:
+                        self._restore(old, packet)
+                elif old is None:
+                    self._run(partial(CallIns.kill, g=g, pk=pk, node_only=True))
+                else:
+                    assert isinstance(old, bytes)
+                    self._run(partial(CallIns.set, g=g, pk=pk, value=old))
+        finally:
+            self._undo = undo
+
+    def _restore(self, nodes: list[tuple[bytes, bytes, bytes]], packet: bytes) -> None:
+        if len(packet) < SET_PACKET_BYTES:
+            self._run(lambda ci: ci.set_many(packet))
+            return
+        for g, pk, v in nodes:
+            self._run(partial(CallIns.set, g=g, pk=pk, value=v))
+
+    @contextmanager
+    def lock(
+        self, name: str, subs: Sequence[Subscript] = (), timeout: float = 10.0
+    ) -> Iterator[None]:
+        """Incremental LOCK on a node (other threads and other processes wait)."""
+        g = _g(name)
+        pk = pack_subscripts(normalize_subscripts(subs))
+        target = (g, pk)
+        me = threading.get_ident()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._lock_cond:
+            while self._conflicts(target, me):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockTimeoutError(f"LOCK on {g.decode()} not granted in {timeout}s")
+                self._lock_cond.wait(left)
+            owner, count = self._locks.get(target, (me, 0))
+            self._locks[target] = (owner, count + 1)
+        try:
+            self._engine_lock(g, pk, deadline, timeout)
+        except BaseException:
+            self._release_entry(target)
+            raise
+        try:
+            yield
+        finally:
+            try:
+                self._run(lambda ci: ci.lock(g, pk, 0, False))
+            finally:
+                self._release_entry(target)
+
+    def _engine_lock(self, g: bytes, pk: bytes, deadline: float, timeout: float) -> None:
+        pause = 0.002
+        while not self._run(lambda ci: ci.lock(g, pk, 0, True)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeoutError(f"LOCK on {g.decode()} not granted in {timeout}s")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+
+    def _release_entry(self, target: tuple[bytes, bytes]) -> None:
+        with self._lock_cond:
+            owner, count = self._locks[target]
+            if count <= 1:
+                del self._locks[target]
+            else:
+                self._locks[target] = (owner, count - 1)
+            self._lock_cond.notify_all()
+
+    def _conflicts(self, target: tuple[bytes, bytes], me: int) -> bool:
+        g, pk = target
+        for (lg, lpk), (owner, _count) in self._locks.items():
+            if owner == me or lg != g:
+                continue
+            if lpk.startswith(pk) or pk.startswith(lpk):
+                return True
+        return False
+
+    def close(self) -> None:
+        """Forget this store; the process's GT.M runtime stays up for other stores."""
+        self._closed = True
