@@ -24,7 +24,7 @@ Subscripts = tuple[str, ...]
 #: One node of a bulk read: its absolute subscripts and its value.
 NodeItem = tuple[Subscripts, str]
 
-_NAME = re.compile(r"\^?(%?[A-Za-z][A-Za-z0-9]{0,30}|%)\Z")
+_NAME = re.compile(r"\^?((?:%|[A-Za-z])[A-Za-z0-9]{0,30})\Z")
 MAX_VALUE_BYTES = 1 << 20
 
 
@@ -37,7 +37,7 @@ def normalize_name(name: str) -> str:
         shown = name if len(name) <= 40 else name[:37] + "..."
         raise InvalidNameError(
             f"invalid global name {shown!r}: expected ^ then % or a letter, then letters or "
-            "digits (at most 31 characters)"
+            "digits (31 characters at most)"
         )
     return m.group(1)
 
