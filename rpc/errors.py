@@ -69,6 +69,10 @@ class LockedOutError(SignOnError):
     """Too many invalid sign-on attempts: VistA locked this device/IP (XUS3)."""
 
 
+class VerifyCodeExpiredError(SignOnError):
+    """The codes were right, but VistA requires a new verify code before sign-on (XUS CVC)."""
+
+
 class ContextError(BrokerError):
     """XWB CREATE CONTEXT refused the application context (option) ``context``."""
 
@@ -114,6 +118,17 @@ class RPCMError(RPCError):
     reference whose subscripts may hold patient data; it stays in ``text``."""
 
     kind = "M error"
+
+
+class FileManDBSError(RPCError):
+    """A FileMan DBS RPC (DDR*) answered with FileMan's error list (``[BEGIN_diERRORS]``) or the
+    bare ``[ERROR]`` marker.  ``codes`` holds the DIALOG numbers (e.g. 601, 299)."""
+
+    kind = "FileMan error"
+
+    def __init__(self, text: str, *, rpc: str | None = None, codes: tuple[int, ...] = ()) -> None:
+        self.codes = codes
+        super().__init__(text, rpc=rpc)
 
 
 class PoolError(BrokerError):

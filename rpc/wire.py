@@ -109,7 +109,7 @@ def envelope_for(longest: int) -> int:
     return width
 
 
-def read_spack(buf: bytes, pos: int) -> tuple[bytes, int] | None:
+def read_spack(buf: bytes | bytearray, pos: int) -> tuple[bytes, int] | None:
     """Read an S-pack at ``pos``: ``(data, next_pos)``, or ``None`` if ``buf`` is too short."""
     if pos >= len(buf):
         return None
@@ -119,7 +119,9 @@ def read_spack(buf: bytes, pos: int) -> tuple[bytes, int] | None:
     return bytes(buf[pos + 1 : end]), end
 
 
-def read_lpack(buf: bytes, pos: int, width: int = DEFAULT_ENVELOPE) -> tuple[bytes, int] | None:
+def read_lpack(
+    buf: bytes | bytearray, pos: int, width: int = DEFAULT_ENVELOPE
+) -> tuple[bytes, int] | None:
     """Read an L-pack at ``pos``; ``None`` if incomplete; :class:`ProtocolError` if the length
     digits are not digits."""
     if pos + width > len(buf):

@@ -1,0 +1,205 @@
+"""The asyncio broker client: asyncio streams driving the same core as :mod:`rpc.client`.
+
+Same steps, same typed results and errors; only the transport differs::
+
+    async with AsyncBrokerClient("127.0.0.1", 9430) as vista:
+        await vista.sign_on("ACCESS", "VERIFY", context="OR CPRS GUI CHART")
+        allergies = (await vista.call("ORQQAL LIST", "1")).lines
+
+A connection serves one call at a time (XWB is strictly request/response); concurrent callers
+on one client are serialized by a lock.  Use a pool for parallel calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Generator, Sequence
+from types import TracebackType
+from typing import TypeVar
+
+from rpc import session
+from rpc.cipher import CipherTable, RowChooser, get_table
+from rpc.client import DEFAULT_TIMEOUT
+from rpc.errors import BrokerConnectionError, BrokerError, BrokerTimeoutError, ProtocolError
+from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
+from rpc.session import Credentials, Exchange, SessionOptions, SignOn
+from rpc.wire import ReturnType
+
+T = TypeVar("T")
+_RECV = 65536
+
+
+class AsyncBrokerClient:
+    """One connection to a VistA RPC Broker (asyncio).  Arguments as :class:`BrokerClient`."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        cipher: str | CipherTable = "va",
+        rng: RowChooser | None = None,
+        client_name: str | None = None,
+        max_response: int = DEFAULT_MAX_RESPONSE,
+    ) -> None:
+        self.host, self.port = host, port
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout if connect_timeout is not None else timeout
+        self.cipher = get_table(cipher) if isinstance(cipher, str) else cipher
+        self.rng = rng
+        self.client_name = client_name or socket.gethostname()
+        self._max_response = max_response
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._decoder = ResponseDecoder(max_response)
+        self._lock = asyncio.Lock()
+        self.broken = False
+        self.signed_on: SignOn | None = None
+        self.context: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def open(self) -> AsyncBrokerClient:
+        if self._writer is not None:
+            return self
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+        except TimeoutError:
+            raise BrokerTimeoutError(
+                f"connecting to the broker at {self.host}:{self.port} timed out"
+            ) from None
+        except OSError as exc:
+            raise BrokerConnectionError(
+                f"cannot connect to the broker at {self.host}:{self.port}: {exc.strerror or exc}"
+            ) from None
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._reader, self._writer, self.broken = reader, writer, False
+        self._decoder = ResponseDecoder(self._max_response)
+        address = writer.get_extra_info("sockname")[0]
+        await self._run(session.handshake(address, self.client_name), self.connect_timeout)
+        return self
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        if not self.broken:
+            with contextlib.suppress(BrokerError):
+                await self._run(session.bye(), min(self.timeout, 5.0))
+        await self._drop()
+
+    async def _drop(self) -> None:
+        writer, self._writer, self._reader = self._writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def __aenter__(self) -> AsyncBrokerClient:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None and not self.broken
+
+    # -- session -------------------------------------------------------------------------------
+
+    async def sign_on(
+        self,
+        access: str,
+        verify: str,
+        *,
+        context: str | None = None,
+        intro: bool = False,
+        user_info: bool = True,
+        timeout: float | None = None,
+    ) -> SignOn:
+        await self.open()
+        options = SessionOptions(self.cipher, self.rng, intro, user_info, context)
+        result = await self._run(session.sign_on(Credentials(access, verify), options), timeout)
+        self.signed_on, self.context = result, context
+        return result
+
+    async def create_context(self, context: str, *, timeout: float | None = None) -> None:
+        await self._run(session.create_context(context, self.cipher, self.rng), timeout)
+        self.context = context
+
+    async def call(
+        self,
+        name: str,
+        *params: Param,
+        returns: ReturnType | None = None,
+        timeout: float | None = None,
+    ) -> RPCResult:
+        return await self._run(session.call(name, params, returns), timeout)
+
+    async def call_with(
+        self,
+        name: str,
+        params: Sequence[Param],
+        *,
+        returns: ReturnType | None = None,
+        timeout: float | None = None,
+    ) -> RPCResult:
+        return await self._run(session.call(name, params, returns), timeout)
+
+    async def keep_alive(self, *, timeout: float | None = None) -> None:
+        await self._run(session.keep_alive(), timeout)
+
+    # -- driving the core ------------------------------------------------------------------------
+
+    async def _run(self, steps: Generator[Exchange, Reply, T], timeout: float | None) -> T:
+        limit = self.timeout if timeout is None else timeout
+        async with self._lock:
+            try:
+                async with asyncio.timeout(limit):
+                    exchange = next(steps)
+                    while True:
+                        exchange = steps.send(await self._exchange(exchange))
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            except TimeoutError:
+                await self._fail()
+                raise BrokerTimeoutError(f"no complete answer within {limit} s") from None
+
+    async def _exchange(self, exchange: Exchange) -> Reply:
+        reader, writer = self._reader, self._writer
+        if reader is None or writer is None or self.broken:
+            raise BrokerConnectionError("the broker connection is closed; open a new one")
+        if not self._decoder.idle:
+            await self._fail()
+            raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+        try:
+            writer.write(exchange.request)
+            await writer.drain()
+            while True:
+                reply = self._decoder.next_reply()
+                if reply is not None:
+                    return reply
+                self._decoder.receive_data(await reader.read(_RECV))
+        except (BrokerConnectionError, ProtocolError):
+            await self._fail()
+            raise
+        except OSError as exc:
+            await self._fail()
+            raise BrokerConnectionError(
+                f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
+            ) from None
+
+    async def _fail(self) -> None:
+        self.broken = True
+        await self._drop()

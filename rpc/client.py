@@ -1,0 +1,247 @@
+"""The blocking broker client: a socket driving :mod:`rpc.protocol` and :mod:`rpc.session`.
+
+It only moves bytes.  Every exchange has a deadline (the call's timeout); a timeout, a protocol
+error or a dropped connection leaves the connection in an unknown state, so the client closes
+its socket and marks itself ``broken`` (a pool then replaces it)::
+
+    with BrokerClient("127.0.0.1", 9430) as vista:
+        vista.sign_on("ACCESS", "VERIFY", context="OR CPRS GUI CHART")
+        allergies = vista.call("ORQQAL LIST", "1").lines
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Generator, Sequence
+from types import TracebackType
+from typing import TypeVar
+
+from rpc import session
+from rpc.cipher import CipherTable, RowChooser, get_table
+from rpc.errors import (
+    BrokerConnectionError,
+    BrokerError,
+    BrokerTimeoutError,
+    ProtocolError,
+)
+from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
+from rpc.session import Credentials, Exchange, SessionOptions, SignOn
+from rpc.wire import ReturnType
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+_RECV = 65536
+
+
+class BrokerClient:
+    """One connection to a VistA RPC Broker (blocking).
+
+    ``cipher`` is a shipped table name (``"va"``, ``"worldvista"``) or a
+    :class:`~rpc.cipher.CipherTable`; ``rng`` fixes the cipher rows (tests only)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        cipher: str | CipherTable = "va",
+        rng: RowChooser | None = None,
+        client_name: str | None = None,
+        max_response: int = DEFAULT_MAX_RESPONSE,
+    ) -> None:
+        self.host, self.port = host, port
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout if connect_timeout is not None else timeout
+        self.cipher = get_table(cipher) if isinstance(cipher, str) else cipher
+        self.rng = rng
+        self.client_name = client_name or socket.gethostname()
+        self._max_response = max_response
+        self._sock: socket.socket | None = None
+        self._decoder = ResponseDecoder(max_response)
+        self.broken = False
+        self.signed_on: SignOn | None = None
+        self.context: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def open(self) -> BrokerClient:
+        """Connect and do TCPConnect."""
+        if self._sock is not None:
+            return self
+        try:
+            sock = socket.create_connection((self.host, self.port), self.connect_timeout)
+        except TimeoutError:
+            raise BrokerTimeoutError(
+                f"connecting to the broker at {self.host}:{self.port} timed out"
+            ) from None
+        except OSError as exc:
+            raise BrokerConnectionError(
+                f"cannot connect to the broker at {self.host}:{self.port}: {exc.strerror or exc}"
+            ) from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock, self.broken = sock, False
+        self._decoder = ResponseDecoder(self._max_response)
+        address = sock.getsockname()[0]
+        self._run(session.handshake(address, self.client_name), self.connect_timeout)
+        return self
+
+    def close(self) -> None:
+        """Say #BYE# (briefly, if the connection is healthy) and close the socket."""
+        if self._sock is None:
+            return
+        if not self.broken:
+            with contextlib.suppress(BrokerError):
+                self._run(session.bye(), min(self.timeout, 5.0))
+        self._drop()
+
+    def _drop(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+    def __enter__(self) -> BrokerClient:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None and not self.broken
+
+    # -- session -------------------------------------------------------------------------------
+
+    def sign_on(
+        self,
+        access: str,
+        verify: str,
+        *,
+        context: str | None = None,
+        intro: bool = False,
+        user_info: bool = True,
+        timeout: float | None = None,
+    ) -> SignOn:
+        """XUS SIGNON SETUP, [XUS INTRO MSG], XUS AV CODE, [XUS GET USER INFO], [CREATE CONTEXT]."""
+        self.open()
+        options = SessionOptions(self.cipher, self.rng, intro, user_info, context)
+        result = self._run(session.sign_on(Credentials(access, verify), options), timeout)
+        self.signed_on, self.context = result, context
+        return result
+
+    def create_context(self, context: str, *, timeout: float | None = None) -> None:
+        self._run(session.create_context(context, self.cipher, self.rng), timeout)
+        self.context = context
+
+    def call(
+        self,
+        name: str,
+        *params: Param,
+        returns: ReturnType | None = None,
+        timeout: float | None = None,
+    ) -> RPCResult:
+        """Call RPC ``name``; ``returns`` is its RETURN VALUE TYPE when not a known RPC."""
+        return self._run(session.call(name, params, returns), timeout)
+
+    def call_with(
+        self,
+        name: str,
+        params: Sequence[Param],
+        *,
+        returns: ReturnType | None = None,
+        timeout: float | None = None,
+    ) -> RPCResult:
+        return self._run(session.call(name, params, returns), timeout)
+
+    def keep_alive(self, *, timeout: float | None = None) -> None:
+        self._run(session.keep_alive(), timeout)
+
+    # -- driving the core ------------------------------------------------------------------------
+
+    def _run(self, steps: Generator[Exchange, Reply, T], timeout: float | None) -> T:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        try:
+            exchange = next(steps)
+            while True:
+                exchange = steps.send(self._exchange(exchange, deadline))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def _exchange(self, exchange: Exchange, deadline: float) -> Reply:
+        sock = self._sock
+        if sock is None or self.broken:
+            raise BrokerConnectionError("the broker connection is closed; open a new one")
+        if not self._decoder.idle:
+            self._fail()
+            raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+        try:
+            self._send(sock, exchange.request, deadline)
+            while True:
+                reply = self._decoder.next_reply()
+                if reply is not None:
+                    return reply
+                self._decoder.receive_data(self._recv(sock, deadline))
+        except BrokerTimeoutError as exc:
+            self._fail()
+            raise BrokerTimeoutError(f"{exchange.label}: {exc}") from None
+        except (BrokerConnectionError, ProtocolError):
+            self._fail()
+            raise
+        except OSError as exc:
+            self._fail()
+            raise BrokerConnectionError(
+                f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
+            ) from None
+
+    def _send(self, sock: socket.socket, data: bytes, deadline: float) -> None:
+        sock.settimeout(_remaining(deadline))
+        try:
+            sock.sendall(data)
+        except TimeoutError:
+            raise BrokerTimeoutError("sending the request timed out") from None
+
+    def _recv(self, sock: socket.socket, deadline: float) -> bytes:
+        sock.settimeout(_remaining(deadline))
+        try:
+            return sock.recv(_RECV)
+        except TimeoutError:
+            raise BrokerTimeoutError("no complete answer within the timeout") from None
+
+    def _fail(self) -> None:
+        self.broken = True
+        self._drop()
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BrokerTimeoutError("no complete answer within the timeout")
+    return left
+
+
+def connect(
+    host: str,
+    port: int,
+    access: str,
+    verify: str,
+    *,
+    context: str | None = None,
+    **options: object,
+) -> BrokerClient:
+    """Open, sign on and (optionally) create ``context``; the client is returned open."""
+    client = BrokerClient(host, port, **options)  # type: ignore[arg-type]
+    try:
+        client.sign_on(access, verify, context=context)
+    except BaseException:
+        client._fail()
+        raise
+    return client
