@@ -12,6 +12,7 @@ from globals_map.fileman.errors import (
     NoSuchFieldError,
     NoSuchFileError,
 )
+from globals_map.fileman.filer import Filer
 from globals_map.fileman.finders import Finder, ListEntry, ListPage
 from globals_map.fileman.records import FieldValue, Record
 from globals_map.fileman.schema import (
@@ -36,6 +37,7 @@ __all__ = [
     "FieldValueError",
     "FileDef",
     "FileManError",
+    "Filer",
     "Finder",
     "Index",
     "ListEntry",

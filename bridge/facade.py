@@ -1,0 +1,206 @@
+"""The ``Bridge`` facade: one object that opens the configured sources and hands them out.
+
+Callers (the API, the CLI, exports) ask the bridge for the store, the FileMan schema, decoder
+and finders, the clinical repository, and the broker pool, and never open sources themselves.
+``Bridge.demo()`` builds the synthetic demo VistA in memory; ``Bridge.from_settings()`` opens
+what :class:`bridge.settings.Settings` describes.  A bridge is a context manager and closes
+what it opened.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bridge.clinical.repository import Clinical
+from bridge.errors import ConfigurationError
+from bridge.settings import DEFAULT_DEMO_SEED, Settings, StoreSettings
+from globals_map.errors import StoreError
+from globals_map.memory import MemoryStore
+from globals_map.store import GlobalStore
+from globals_map.zwr_io import load_zwr
+
+
+class Bridge:
+    """The configured VistA sources, opened once and shared (thread-safe to read)."""
+
+    def __init__(
+        self,
+        store: GlobalStore | None,
+        *,
+        settings: Settings | None = None,
+        broker_pool: Any = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._store = store
+        self._broker_pool = broker_pool
+        self._schema: Any = None
+        self._decoder: Any = None
+        self._clinical: Clinical | None = None
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def demo(
+        cls,
+        patients: int = 50,
+        seed: int = DEFAULT_DEMO_SEED,
+        *,
+        settings: Settings | None = None,
+    ) -> Bridge:
+        """A bridge over a fresh synthetic demo VistA in memory (deterministic for a seed)."""
+        from bridge.demo import generate_demo
+
+        store = MemoryStore()
+        generate_demo(store, patients=patients, seed=seed)
+        return cls(store, settings=settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Bridge:
+        """Open the store (and broker pool) that ``settings`` describes."""
+        settings = settings or Settings()
+        store = open_store(settings.store)
+        pool = None
+        if settings.broker.configured:
+            pool = _open_broker_pool(settings)
+        return cls(store, settings=settings, broker_pool=pool)
+
+    # -- what it hands out -------------------------------------------------------------
+    @property
+    def store(self) -> GlobalStore:
+        """The global store; raises :class:`ConfigurationError` when only a broker is set."""
+        if self._store is None:
+            raise ConfigurationError(
+                "no global store is configured; set store.kind (memory, gtm or yottadb)"
+            )
+        return self._store
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    @property
+    def schema(self) -> Any:
+        """The FileMan ``Schema`` read lazily from ``^DD``/``^DIC`` of the store."""
+        if self._schema is None:
+            fileman = importlib.import_module("globals_map.fileman")
+            self._schema = fileman.Schema(self.store)
+        return self._schema
+
+    @property
+    def decoder(self) -> Any:
+        """The FileMan ``Decoder`` over the store and schema (pointer cache shared)."""
+        if self._decoder is None:
+            fileman = importlib.import_module("globals_map.fileman")
+            self._decoder = fileman.Decoder(self.store, self.schema)
+        return self._decoder
+
+    def finder(self, file: str | float) -> Any:
+        """A FileMan ``Finder`` for one file (lookup by "B" index, listing with cursors)."""
+        fileman = importlib.import_module("globals_map.fileman")
+        return fileman.Finder(self.store, self.schema, str(file))
+
+    @property
+    def clinical(self) -> Clinical:
+        """Patients, vitals, allergies, problems, medications, visits, providers, locations."""
+        if self._clinical is None:
+            self._clinical = Clinical(self.store)
+        return self._clinical
+
+    @property
+    def broker_pool(self) -> Any:
+        """The signed-on broker connection pool, or None when no broker is configured."""
+        return self._broker_pool
+
+    # -- lifetime ----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the pool and the store; the bridge is unusable afterwards."""
+        pool, self._broker_pool = self._broker_pool, None
+        if pool is not None and hasattr(pool, "close"):
+            pool.close()
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> Bridge:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_store(cfg: StoreSettings) -> GlobalStore:
+    """Open the configured store; errors say what is missing and what to do."""
+    if cfg.kind == "memory":
+        return _open_memory(cfg)
+    if cfg.gbldir is not None and not cfg.gbldir.exists():
+        raise ConfigurationError(
+            f"global directory {cfg.gbldir} does not exist; check store.gbldir "
+            "(VISTA_BRIDGE_STORE__GBLDIR)"
+        )
+    module_name = {"gtm": "globals_map.gtm", "yottadb": "globals_map.yottadb"}[cfg.kind]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the {cfg.kind} backend is not available ({exc.name or exc}); install it or use "
+            "store.kind=memory"
+        ) from None
+    opener = getattr(module, "open_store", None)
+    if opener is None:
+        raise ConfigurationError(f"the {cfg.kind} backend has no open_store(); update vista-bridge")
+    try:
+        store: GlobalStore = opener(gbldir=cfg.gbldir, dist=cfg.dist, routines=cfg.routines)
+    except StoreError as exc:
+        raise ConfigurationError(
+            f"cannot open the {cfg.kind} database: {exc}; check store.gbldir and that the "
+            "database file is readable"
+        ) from None
+    return store
+
+
+def _open_memory(cfg: StoreSettings) -> GlobalStore:
+    store = MemoryStore()
+    if cfg.demo:
+        from bridge.demo import generate_demo
+
+        generate_demo(store, patients=cfg.demo_patients, seed=cfg.demo_seed)
+    for path in cfg.zwr:
+        load_zwr_file(store, path)
+    return store
+
+
+def load_zwr_file(store: GlobalStore, path: Path) -> int:
+    """Load one ZWR file into ``store``; one clear error when it is missing or unreadable."""
+    if not path.is_file():
+        raise ConfigurationError(f"ZWR file {path} does not exist; check the path")
+    try:
+        report = load_zwr(store, str(path))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read ZWR file {path}: {exc.strerror}") from None
+    return report.loaded
+
+
+def _open_broker_pool(settings: Settings) -> Any:
+    try:
+        pool_mod = importlib.import_module("rpc.pool")
+    except ImportError:
+        raise ConfigurationError(
+            "the broker pool (rpc.pool) is not available in this build; unset broker.host"
+        ) from None
+    access, verify = settings.broker.credentials()
+    return pool_mod.BrokerPool(
+        host=settings.broker.host,
+        port=settings.broker.port,
+        access_code=access.get_secret_value(),
+        verify_code=verify.get_secret_value(),
+        context=settings.broker.context,
+        size=settings.broker.pool_size,
+        timeout=settings.broker.timeout,
+    )
