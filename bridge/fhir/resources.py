@@ -1,0 +1,324 @@
+"""What this server serves, per resource type: the read, the candidates a search starts from,
+and the search parameters with their types and extractors.
+
+The candidates come from the clinical layer's indexes (the "B" index for names, the per-patient
+cross-references); :mod:`bridge.fhir.matching` then checks every criterion on the mapped JSON.
+Searches of patient-scoped types need ``patient`` (or ``_id``), as VistA finds those records
+only through the patient; asking without it is a 400 that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.clinical.repository import Clinical
+from bridge.errors import BadQueryError, NotFoundError
+from bridge.fhir import matching as m
+from bridge.fhir import profiles
+from bridge.fhir.errors import InvalidSearchError, ResourceNotFoundError
+from bridge.fhir.mapping import clinical as mc
+from bridge.fhir.mapping import people, vitals
+from bridge.fhir.mapping.common import Json, MappingContext
+from bridge.fhir.params import ParamType, SearchQuery, Token
+
+ADMIN_GENDER = "http://hl7.org/fhir/administrative-gender"
+MR_INTENT = "http://hl7.org/fhir/CodeSystem/medicationrequest-intent"
+MR_STATUS = "http://hl7.org/fhir/CodeSystem/medicationrequest-status"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    type: ParamType
+    extract: m.Extractor
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceDef:
+    """One resource type: how to read it, where a search starts, what it can be searched by."""
+
+    type: str
+    profiles: tuple[str, ...]
+    params: dict[str, Param]
+    read: Callable[[Clinical, MappingContext, str], Json]
+    candidates: Callable[[Clinical, MappingContext, SearchQuery], Iterable[Json]]
+    combinations: tuple[tuple[str, ...], ...] = field(default=())
+
+
+def _one(query: SearchQuery, name: str) -> str | None:
+    """The single value of a parameter given once with one value (usable for an index)."""
+    crit = query.get(name)
+    if len(crit) == 1 and len(crit[0].values) == 1 and crit[0].modifier == "":
+        value = crit[0].values[0]
+        if isinstance(value, Token):
+            return value.code if value.system in (None, "") else None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _read(
+    getter: Callable[[Clinical, str], Any],
+    mapper: Callable[[Any, MappingContext], Json],
+    rtype: str,
+) -> Callable[[Clinical, MappingContext, str], Json]:
+    def read(clinical: Clinical, ctx: MappingContext, rid: str) -> Json:
+        try:
+            record = getter(clinical, rid)
+        except (NotFoundError, BadQueryError):
+            raise ResourceNotFoundError(f"{rtype}/{rid} does not exist") from None
+        return mapper(record, ctx)
+
+    return read
+
+
+def _by_id(
+    rdef_read: Callable[[Clinical, MappingContext, str], Json],
+    clinical: Clinical,
+    ctx: MappingContext,
+    query: SearchQuery,
+) -> Iterator[Json] | None:
+    crit = query.get("_id")
+    if not crit:
+        return None
+    ids = [str(v) if not isinstance(v, Token) else v.code for v in crit[0].values]
+
+    def gen() -> Iterator[Json]:
+        for rid in ids:
+            try:
+                yield rdef_read(clinical, ctx, rid)
+            except ResourceNotFoundError:
+                continue
+
+    return gen()
+
+
+def _patient_ids(query: SearchQuery, rtype: str) -> list[str]:
+    crit = query.get("patient")
+    if not crit:
+        raise InvalidSearchError(
+            f"{rtype} searches need the patient parameter (patient=<Patient id>)"
+        )
+    # AND of occurrences: the ids common to all of them.
+    common = set(str(v) for v in crit[0].values)
+    for c in crit[1:]:
+        common &= {str(v) for v in c.values}
+    return sorted(common, key=lambda s: (len(s), s))
+
+
+def _per_patient(
+    lister: Callable[[Clinical, str], list[Any]],
+    mapper: Callable[[Any, MappingContext], Json],
+    rtype: str,
+    keep: Callable[[Any], bool] = lambda _: True,
+) -> Callable[[Clinical, MappingContext, SearchQuery], Iterable[Json]]:
+    def candidates(clinical: Clinical, ctx: MappingContext, query: SearchQuery) -> Iterator[Json]:
+        for dfn in _patient_ids(query, rtype):
+            try:
+                records = lister(clinical, dfn)
+            except (NotFoundError, BadQueryError):
+                continue  # a patient that is not there has no records: an empty result
+            for r in records:
+                if keep(r):
+                    yield mapper(r, ctx)
+
+    return candidates
+
+
+# -- Patient, Practitioner, Location -------------------------------------------------------
+_read_patient = _read(Clinical.get_patient, people.patient, "Patient")
+
+
+def _patient_candidates(
+    clinical: Clinical, ctx: MappingContext, query: SearchQuery
+) -> Iterator[Json]:
+    by_id = _by_id(_read_patient, clinical, ctx, query)
+    if by_id is not None:
+        yield from by_id
+        return
+    identifier = _one(query, "identifier")
+    name = _one(query, "name")
+    cursor: str | None = None
+    while True:
+        try:
+            page = clinical.search_patients(
+                name=name,
+                identifier=identifier,
+                cursor=cursor,
+                limit=200,
+            )
+        except BadQueryError:
+            return
+        for p in page.items:
+            yield people.patient(p, ctx)
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _listing(
+    lister: Callable[..., Any],
+    mapper: Callable[[Any, MappingContext], Json],
+    rdef_read: Callable[[Clinical, MappingContext, str], Json],
+) -> Callable[[Clinical, MappingContext, SearchQuery], Iterable[Json]]:
+    def candidates(clinical: Clinical, ctx: MappingContext, query: SearchQuery) -> Iterator[Json]:
+        by_id = _by_id(rdef_read, clinical, ctx, query)
+        if by_id is not None:
+            yield from by_id
+            return
+        cursor: str | None = None
+        while True:
+            page = lister(clinical, cursor=cursor, limit=200)
+            for item in page.items:
+                yield mapper(item, ctx)
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    return candidates
+
+
+# -- Encounter: by _id alone, or by patient ------------------------------------------------
+_read_encounter = _read(Clinical.get_visit, mc.encounter, "Encounter")
+_encounters_of = _per_patient(Clinical.visits, mc.encounter, "Encounter")
+
+
+def _encounter_candidates(
+    clinical: Clinical, ctx: MappingContext, query: SearchQuery
+) -> Iterable[Json]:
+    by_id = _by_id(_read_encounter, clinical, ctx, query)
+    if by_id is not None:
+        return by_id
+    return _encounters_of(clinical, ctx, query)
+
+
+def _read_vital(clinical: Clinical, ctx: MappingContext, rid: str) -> Json:
+    try:
+        v = clinical.get_vital(rid)
+    except (NotFoundError, BadQueryError):
+        raise ResourceNotFoundError(f"Observation/{rid} does not exist") from None
+    if not vitals.supported(v):
+        raise ResourceNotFoundError(f"Observation/{rid} does not exist")
+    return vitals.observation(v, ctx)
+
+
+_ID = Param("token", m.ident, "the resource id")
+_PATIENT = "the patient (Patient/<id> or <id>)"
+_OBS_PROFILES = tuple(sorted({k.profile for k in vitals.KINDS.values()}))
+
+RESOURCES: dict[str, ResourceDef] = {
+    "Patient": ResourceDef(
+        "Patient",
+        (profiles.PATIENT,),
+        {
+            "_id": _ID,
+            "identifier": Param("token", m.identifiers, "DFN, ICN (system|value)"),
+            "name": Param(
+                "string",
+                m.human_names,
+                "start of a family or given name; candidates come from the B index, so a "
+                "name search finds patients by the start of their FileMan name (FAMILY,GIVEN)",
+            ),
+            "birthdate": Param("date", m.date_of("birthDate"), "date of birth (with prefixes)"),
+            "gender": Param("token", m.plain_code("gender", ADMIN_GENDER), "male|female|unknown"),
+        },
+        _read_patient,
+        _patient_candidates,
+        (("_id",), ("identifier",), ("name",), ("birthdate", "name"), ("gender", "name")),
+    ),
+    "Practitioner": ResourceDef(
+        "Practitioner",
+        (profiles.PRACTITIONER,),
+        {
+            "_id": _ID,
+            "name": Param("string", m.human_names, "start of a family or given name"),
+            "identifier": Param("token", m.identifiers, "NPI or DUZ (system|value)"),
+        },
+        _read(Clinical.get_provider, people.practitioner, "Practitioner"),
+        _listing(
+            Clinical.providers,
+            people.practitioner,
+            _read(Clinical.get_provider, people.practitioner, "Practitioner"),
+        ),
+        (("name",), ("identifier",)),
+    ),
+    "Location": ResourceDef(
+        "Location",
+        (profiles.LOCATION,),
+        {
+            "_id": _ID,
+            "name": Param("string", m.strings("name", "alias"), "start of the name or alias"),
+            "address": Param("string", m.addresses, "any part of the address"),
+        },
+        _read(Clinical.get_location, people.location, "Location"),
+        _listing(
+            Clinical.locations,
+            people.location,
+            _read(Clinical.get_location, people.location, "Location"),
+        ),
+        (("name",), ("address",)),
+    ),
+    "Encounter": ResourceDef(
+        "Encounter",
+        (profiles.ENCOUNTER,),
+        {
+            "_id": _ID,
+            "patient": Param("reference", m.reference_to("subject"), _PATIENT),
+            "date": Param("date", m.date_of("period"), "the visit's period (with prefixes)"),
+        },
+        _read_encounter,
+        _encounter_candidates,
+        (("_id",), ("patient",), ("date", "patient")),
+    ),
+    "Observation": ResourceDef(
+        "Observation",
+        _OBS_PROFILES,
+        {
+            "patient": Param("reference", m.reference_to("subject"), _PATIENT),
+            "category": Param("token", m.concept_codes("category"), "vital-signs or survey"),
+            "code": Param("token", m.concept_codes("code"), "LOINC code (http://loinc.org|code)"),
+            "date": Param("date", m.date_of("effectiveDateTime"), "when taken (with prefixes)"),
+        },
+        _read_vital,
+        _per_patient(Clinical.vitals, vitals.observation, "Observation", vitals.supported),
+        (("patient", "category"), ("patient", "code"), ("patient", "category", "date")),
+    ),
+    "Condition": ResourceDef(
+        "Condition",
+        (profiles.CONDITION_PROBLEMS,),
+        {
+            "patient": Param("reference", m.reference_to("subject"), _PATIENT),
+            "category": Param("token", m.concept_codes("category"), "problem-list-item"),
+            "clinical-status": Param(
+                "token", m.concept_codes("clinicalStatus"), "active|inactive|resolved"
+            ),
+        },
+        _read(Clinical.get_problem, mc.condition, "Condition"),
+        _per_patient(Clinical.problems, mc.condition, "Condition"),
+        (("patient",), ("patient", "category")),
+    ),
+    "AllergyIntolerance": ResourceDef(
+        "AllergyIntolerance",
+        (profiles.ALLERGY,),
+        {
+            "patient": Param("reference", m.reference_to("patient"), _PATIENT),
+            "clinical-status": Param("token", m.concept_codes("clinicalStatus"), "active"),
+        },
+        _read(Clinical.get_allergy, mc.allergy, "AllergyIntolerance"),
+        _per_patient(Clinical.allergies, mc.allergy, "AllergyIntolerance"),
+        (("patient",),),
+    ),
+    "MedicationRequest": ResourceDef(
+        "MedicationRequest",
+        (profiles.MEDICATION_REQUEST,),
+        {
+            "patient": Param("reference", m.reference_to("subject"), _PATIENT),
+            "intent": Param("token", m.plain_code("intent", MR_INTENT), "order"),
+            "status": Param("token", m.plain_code("status", MR_STATUS), "active, stopped..."),
+        },
+        _read(Clinical.get_medication, mc.medication_request, "MedicationRequest"),
+        _per_patient(Clinical.medications, mc.medication_request, "MedicationRequest"),
+        (("patient", "intent"), ("patient", "intent", "status")),
+    ),
+}
