@@ -24,7 +24,7 @@ from rpc.cipher import CipherTable, RowChooser, get_table
 from rpc.client import DEFAULT_TIMEOUT
 from rpc.errors import BrokerConnectionError, BrokerError, BrokerTimeoutError, ProtocolError
 from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
-from rpc.session import Credentials, Exchange, SessionOptions, SignOn
+from rpc.session import Credentials, Exchange, SessionOptions, SignOn, SignOnSetup, VistaUser
 from rpc.wire import ReturnType
 
 T = TypeVar("T")
@@ -133,6 +133,22 @@ class AsyncBrokerClient:
         result = await self._run(session.sign_on(Credentials(access, verify), options), timeout)
         self.signed_on, self.context = result, context
         return result
+
+    async def signon_setup(self, *, timeout: float | None = None) -> SignOnSetup:
+        """XUS SIGNON SETUP alone (what :meth:`sign_on` does first)."""
+        await self.open()
+        return await self._run(session.signon_setup(), timeout)
+
+    async def authenticate(
+        self, access: str, verify: str, *, timeout: float | None = None
+    ) -> tuple[int, tuple[str, ...]]:
+        """XUS AV CODE alone: DUZ and VistA's post-sign-on lines, or a :class:`SignOnError`."""
+        steps = session.authenticate(Credentials(access, verify), self.cipher, self.rng)
+        return await self._run(steps, timeout)
+
+    async def user_info(self, *, timeout: float | None = None) -> VistaUser:
+        """XUS GET USER INFO."""
+        return await self._run(session.user_info(), timeout)
 
     async def create_context(self, context: str, *, timeout: float | None = None) -> None:
         await self._run(session.create_context(context, self.cipher, self.rng), timeout)

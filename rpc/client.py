@@ -27,7 +27,7 @@ from rpc.errors import (
     ProtocolError,
 )
 from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
-from rpc.session import Credentials, Exchange, SessionOptions, SignOn
+from rpc.session import Credentials, Exchange, SessionOptions, SignOn, SignOnSetup, VistaUser
 from rpc.wire import ReturnType
 
 T = TypeVar("T")
@@ -137,6 +137,22 @@ class BrokerClient:
         result = self._run(session.sign_on(Credentials(access, verify), options), timeout)
         self.signed_on, self.context = result, context
         return result
+
+    def signon_setup(self, *, timeout: float | None = None) -> SignOnSetup:
+        """XUS SIGNON SETUP alone (what :meth:`sign_on` does first)."""
+        self.open()
+        return self._run(session.signon_setup(), timeout)
+
+    def authenticate(
+        self, access: str, verify: str, *, timeout: float | None = None
+    ) -> tuple[int, tuple[str, ...]]:
+        """XUS AV CODE alone: DUZ and VistA's post-sign-on lines, or a :class:`SignOnError`."""
+        steps = session.authenticate(Credentials(access, verify), self.cipher, self.rng)
+        return self._run(steps, timeout)
+
+    def user_info(self, *, timeout: float | None = None) -> VistaUser:
+        """XUS GET USER INFO."""
+        return self._run(session.user_info(), timeout)
 
     def create_context(self, context: str, *, timeout: float | None = None) -> None:
         self._run(session.create_context(context, self.cipher, self.rng), timeout)

@@ -165,21 +165,41 @@ def create_context(
         raise ContextError(refusal or reply.data or "no answer", context=context)
 
 
+def signon_setup() -> Generator[Exchange, Reply, SignOnSetup]:
+    """XUS SIGNON SETUP (SETUP^XUSRB)."""
+    return parse_setup((yield from call("XUS SIGNON SETUP")).lines)
+
+
+def intro_text() -> Generator[Exchange, Reply, tuple[str, ...]]:
+    """XUS INTRO MSG (INTRO^XUSRB): the site's introductory text."""
+    return tuple((yield from call("XUS INTRO MSG")).lines)
+
+
+def authenticate(
+    credentials: Credentials, cipher: CipherTable | None = None, rng: RowChooser | None = None
+) -> Generator[Exchange, Reply, tuple[int, tuple[str, ...]]]:
+    """XUS AV CODE: ``ACCESS;VERIFY`` through ENCRYP^XUSRB1; DUZ and the post-sign-on lines,
+    or VistA's refusal as :class:`SignOnError` (naming the cipher table used)."""
+    table = cipher if cipher is not None else get_table()
+    secret = table.encrypt(f"{credentials.access};{credentials.verify}", rng)
+    reply = yield rpc_exchange("XUS AV CODE", [Literal(secret)])
+    return interpret_av_code(reply, table.name)
+
+
+def user_info() -> Generator[Exchange, Reply, VistaUser]:
+    """XUS GET USER INFO (USERINFO^XUSRB2); before sign-on VistA answers a security packet."""
+    return parse_user((yield from call("XUS GET USER INFO")).lines)
+
+
 def sign_on(
     credentials: Credentials, options: SessionOptions | None = None
 ) -> Generator[Exchange, Reply, SignOn]:
     """The whole sign-on after TCPConnect, in the order CPRS (and the recorded flows) use."""
     opts = options if options is not None else SessionOptions()
-    setup = parse_setup((yield from call("XUS SIGNON SETUP")).lines)
-    intro = None
-    if opts.intro:
-        intro = tuple((yield from call("XUS INTRO MSG")).lines)
-    secret = opts.cipher.encrypt(f"{credentials.access};{credentials.verify}", opts.rng)
-    av_reply = yield rpc_exchange("XUS AV CODE", [Literal(secret)])
-    duz, messages = interpret_av_code(av_reply, opts.cipher.name)
-    user = None
-    if opts.user_info:
-        user = parse_user((yield from call("XUS GET USER INFO")).lines)
+    setup = yield from signon_setup()
+    intro = (yield from intro_text()) if opts.intro else None
+    duz, messages = yield from authenticate(credentials, opts.cipher, opts.rng)
+    user = (yield from user_info()) if opts.user_info else None
     if opts.context:
         yield from create_context(opts.context, opts.cipher, opts.rng)
     return SignOn(duz, setup, messages, intro, user, opts.context)
