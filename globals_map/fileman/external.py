@@ -161,6 +161,12 @@ class ExternalFormatter:
         if root is None:
             raise FieldValueError(f"pointed-to file {target} has no global root", code=537)
         zero = schema.store.get(root.name, (*root.subscripts, ien, "0"))
+        if zero is None and schema.store.data(root.name, root.subscripts) == 0:
+            # the target file's data is not in this store at all (a partial extract): the
+            # pointer cannot be judged dangling, so it stays unresolved (not exact), no error
+            result = (ien, False)
+            self._remember(key, result)
+            return result
         if zero is None:
             raise FieldValueError(
                 f"points to entry {ien} of file {target}, which does not exist", code=630
@@ -177,7 +183,10 @@ class ExternalFormatter:
         else:
             formatted = self._format(tfield, dot01, depth + 1)
             result = (formatted[0], formatted[2])
+        self._remember(key, result)
+        return result
+
+    def _remember(self, key: tuple[str, str], result: tuple[str, bool]) -> None:
         if len(self._pointer_cache) >= _CACHE_MAX:
             self._pointer_cache.clear()
         self._pointer_cache[key] = result
-        return result
