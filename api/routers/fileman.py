@@ -1,0 +1,151 @@
+"""FileMan REST: files, a file's dictionary, entries (listing, "B" search, cursor paging) and
+one entry in internal, external or both forms, with pointers rendered as links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict
+
+from api.auth import SCOPE_FILEMAN
+from api.deps import Audit, Caller, PhiCaller, Svc
+from api.fileman_view import MAX_LIMIT, FileManView, check_file
+from api.models import Problem
+
+router = APIRouter(prefix="/fileman", tags=["FileMan"])
+
+PATIENT_FILE = "2"
+_FILE = Annotated[str, Path(description="file number, e.g. 2 or 120.5", max_length=24)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}, "description": why}
+    for code, why in (
+        (400, "bad file number, IEN, cursor or limit"),
+        (401, "no or invalid credentials"),
+        (403, "a scope is missing"),
+        (404, "no such file or entry"),
+    )
+}
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class FileSummary(_Open):
+    number: str
+    name: str
+    global_root: str | None
+    fields: int
+    href: str
+
+
+class FileList(BaseModel):
+    files: list[FileSummary]
+
+
+class FieldInfo(_Open):
+    number: str
+    label: str
+    type: str
+    storage: str | None
+    required: bool
+
+
+class FileDictionary(_Open):
+    number: str
+    name: str
+    global_root: str | None
+    parent: str | None
+    indexes: list[str]
+    fields: list[FieldInfo]
+    entries_href: str | None
+
+
+class EntrySummary(_Open):
+    ien: str
+    name: str
+    href: str
+
+
+class EntryList(BaseModel):
+    file: str
+    entries: list[EntrySummary]
+    next_cursor: str | None
+
+
+class Entry(_Open):
+    file: str
+    ien: str
+    iens: str
+    fields: dict[str, Any]
+
+
+def _fileman(who: Any) -> None:
+    who.require_scope(SCOPE_FILEMAN, "user/*.read", "system/*.read")
+
+
+@router.get("/files", response_model=FileList, responses=_ERRORS, summary="Files with a ^DD")
+async def files(svc: Svc, who: Caller) -> FileList:
+    _fileman(who)
+    return FileList.model_validate({"files": FileManView(svc.bridge).files()})
+
+
+@router.get(
+    "/files/{file}",
+    response_model=FileDictionary,
+    responses=_ERRORS,
+    summary="A file's data dictionary",
+)
+async def dictionary(file: _FILE, svc: Svc, who: Caller) -> FileDictionary:
+    _fileman(who)
+    return FileDictionary.model_validate(FileManView(svc.bridge).dictionary(file))
+
+
+@router.get(
+    "/files/{file}/entries",
+    response_model=EntryList,
+    responses=_ERRORS,
+    summary='Entries in IEN order, or by "B" index prefix',
+)
+async def entries(
+    file: _FILE,
+    svc: Svc,
+    audit: Audit,
+    who: PhiCaller,
+    name: Annotated[
+        str | None, Query(min_length=1, max_length=120, description='"B" index prefix')
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> EntryList:
+    audit.resource_type = f"fileman:{file[:24]}"
+    audit.params = [k for k, v in (("name", name), ("cursor", cursor)) if v is not None]
+    _fileman(who)
+    return EntryList.model_validate(FileManView(svc.bridge).entries(file, name, cursor, limit))
+
+
+@router.get(
+    "/files/{file}/entries/{iens}",
+    response_model=Entry,
+    responses=_ERRORS,
+    summary="One entry (IEN, or IENS 'sub,parent,' for a subfile entry)",
+)
+async def entry(
+    file: _FILE,
+    iens: Annotated[str, Path(max_length=120, description="IEN, or IENS for subfile entries")],
+    svc: Svc,
+    audit: Audit,
+    who: PhiCaller,
+    format: Annotated[Literal["internal", "external", "both"], Query()] = "external",
+) -> Entry:
+    view = FileManView(svc.bridge)
+    audit.resource_type = f"fileman:{file[:24]}"
+    _fileman(who)
+    fnum = check_file(file)
+    top = view.schema.top_file(fnum)
+    if top == PATIENT_FILE:
+        audit.patient_id = iens.rstrip(",").rsplit(",", 1)[-1]
+    return Entry.model_validate(view.entry(fnum, iens, format))
