@@ -1,0 +1,73 @@
+"""What every RPC handler gets: the store (as M sees it), the session, the settings, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bridge.simulator.mview import MView, fm_date, piece
+from globals_map.store import GlobalStore
+from rpc.simulator import CallResult, Param, Session
+
+
+@dataclass(frozen=True)
+class VistaSettings:
+    """The engine-side facts VistA takes from its process, not its database.
+
+    ``system_id`` is ``$SYSTEM`` piece 2 (GT.M's gtm_sysid), which XUS SIGNON SETUP sends as
+    the server name: the lab's engine said ``vistalab``.  ``lockout_hang`` is the ``H 5`` of
+    VALIDAV^XUSRB after too many failures.  ``cipher_table`` names the XUSRB1 table.
+    """
+
+    system_id: str = "vistalab"
+    lockout_hang: float = 5.0
+    cipher_table: str = "va"
+    clock: Callable[[], datetime] = datetime.now
+
+
+@dataclass
+class Ctx:
+    """One RPC call's view: ``m`` reads the store, ``session`` is the M process's locals."""
+
+    store: GlobalStore
+    m: MView
+    session: Session
+    settings: VistaSettings
+    now: datetime = field(default_factory=datetime.now)
+
+    @property
+    def dt(self) -> str:
+        """DT: today as a FileMan date."""
+        return fm_date(self.now)
+
+    @property
+    def duz(self) -> int:
+        return self.session.duz
+
+    def var(self, name: str, default: str = "") -> str:
+        value = self.session.vars.get(name, default)
+        return value if isinstance(value, str) else default
+
+    def xopt(self) -> str:
+        """XOPT^XUS1A over XOPT^XUS: the KSP sign-on parameters, defaults, user overrides."""
+        xopt = self.m.get("XTV", 8989.3, 1, "XUS")
+        defaults = ["", "5", "900", "1", "1", "", "", "", "1", "300", "", "", "", "N", "90"]
+        parts = xopt.split("^")
+        while len(parts) < 15:
+            parts.append("")
+        for i in range(1, 15):
+            if parts[i] == "":
+                parts[i] = defaults[i] if i < len(defaults) else ""
+        if self.duz > 0:
+            user = self.m.get("VA", 200, self.duz, 200)
+            for i in (4, 5, 6, 7, 9, 10, 19):
+                if piece(user, i):
+                    while len(parts) < i:
+                        parts.append("")
+                    parts[i - 1] = piece(user, i)
+        return "^".join(parts)
+
+
+Handler = Callable[..., CallResult]
+ParamList = list[Param]

@@ -1,0 +1,267 @@
+"""The server side of the XWB request format, sans-IO: bytes in, events out.
+
+It reads a request the way XWBPRS does, field by field (PRSP, PRSM, PRS1-PRS5, SREAD, LREAD,
+LINST), so a malformed request fails exactly where VistA's would.  Reads follow BREAD^XWBRW: a
+read that needs more bytes than have arrived waits, unless what has arrived already holds an
+EOT ($C(4)): then BREAD returns short, sets $ECODE=",U411," and, since the error text holds
+"READ", ETRAP^XWBTCPM halts the process; here that is :class:`Abort` (close the connection).
+
+Bounded: a length field above ``max_field`` or a request above ``max_request`` aborts too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from parsers.collation import decode_m
+from rpc.simulator.handler import ListParam, Literal, MError
+from rpc.simulator.mliteral import parse_subscripts
+
+EOT = 0x04
+
+
+@dataclass(frozen=True)
+class Connect:
+    """The first message (NEW^XWBTCPM): its command chunk and parameters."""
+
+    command: str
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bye:
+    """#BYE# (MAIN^XWBTCPM: the bare 5 bytes, or a command chunk naming it)."""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """5 bytes that are not a header (MAIN^XWBTCPM logs "Bad Header" and reads on)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """A parsed request that names an RPC (CALLP^XWBPRS before $$RPC).
+
+    ``rpc`` is None when no RPC chunk came.  ``params`` are the actual parameters in order
+    (PARAM^XWBPRS: an empty parameter adds none; a reference stays unresolved text).
+    ``failure`` is PRSM's ERR: None when it is 0 (go on to $$RPC), "" when it is 1 (a command
+    chunk came last: no call, no text), or the text CALLP puts in the security packet.
+    ``no_reply`` is the header's return-type digit: MAIN skips SND when it is not 0.
+    ``error`` is an M error raised while the parameters were instantiated (LINST).
+    """
+
+    rpc: str | None
+    version: str
+    params: tuple[Literal | ListParam | Reference, ...]
+    failure: str | None = None
+    command: str = ""
+    no_reply: bool = False
+    error: MError | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference parameter (type 1): its text, never evaluated here (GETV^XWBPRS)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Abort:
+    """BREAD came back short (or a limit was hit): the connection is closed, no reply."""
+
+    reason: str
+
+
+Event = Connect | Bye | Ignored | Call | Abort
+_Need = Generator[int, bytes, None]
+
+
+class _ShortRead(Exception):
+    pass
+
+
+class RequestReader:
+    """Incremental parser for one connection.  Feed bytes, then pull events.
+
+    ``next_event()`` returns an event, or None when more bytes are needed.  ``first`` selects
+    the connection's first message (CONNTYPE + NEW^XWBTCPM) rather than MAIN's loop.
+    """
+
+    def __init__(self, *, max_field: int = 1 << 20, max_request: int = 4 << 20) -> None:
+        self._buf = bytearray()
+        self._max_field = max_field
+        self._max_request = max_request
+        self._first = True
+        self._gen: Generator[int, bytes, Event] | None = None
+        self._want = 0
+        self._consumed = 0
+        self.in_request = False
+
+    # -- feeding -------------------------------------------------------------------------
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def drain(self) -> bool:
+        """CLRBUF^XWBPRS: drop bytes up to and including an EOT; True once one was dropped."""
+        idx = self._buf.find(EOT)
+        if idx < 0:
+            self._buf.clear()
+            return False
+        del self._buf[: idx + 1]
+        return True
+
+    def next_event(self) -> Event | None:
+        """The next complete event, or None when the bytes so far are not enough."""
+        if self._gen is None:
+            if not self._buf:
+                return None
+            self._gen = self._connect() if self._first else self._main()
+            self._first = False
+            self._consumed = 0
+            self.in_request = True
+            self._want = next(self._gen)
+        while True:
+            want = self._want
+            if len(self._buf) < want:
+                if EOT in self._buf:
+                    return self._finish(Abort("short read (U411): EOT before the field ended"))
+                return None
+            chunk = bytes(self._buf[:want])
+            del self._buf[:want]
+            self._consumed += want
+            if self._consumed > self._max_request:
+                return self._finish(Abort("request larger than the simulator accepts"))
+            try:
+                self._want = self._gen.send(chunk)
+            except StopIteration as stop:
+                return self._finish(stop.value)
+            except _ShortRead as exc:
+                return self._finish(Abort(str(exc)))
+
+    def _finish(self, event: Event) -> Event:
+        self._gen = None
+        self.in_request = False
+        return event
+
+    # -- the M reads -----------------------------------------------------------------------
+    def _read(self, n: int) -> Generator[int, bytes, bytes]:
+        """BREAD^XWBRW(n): n > 0 bytes (0 or less reads nothing)."""
+        if n <= 0:
+            return b""
+        if n > self._max_field:
+            raise _ShortRead(f"field length {n} above the limit")
+        return (yield n)
+
+    def _sread(self) -> Generator[int, bytes, str]:
+        """SREAD^XWBPRS: one length byte, then that many bytes."""
+        n = (yield from self._read(1))[0]
+        return decode_m((yield from self._read(n)))
+
+    def _lread(self, envl: int) -> Generator[int, bytes, str]:
+        """LREAD^XWBPRS: an ``envl``-digit length (M's unary +), then the bytes."""
+        n = _m_number_prefix(decode_m((yield from self._read(envl))))
+        return decode_m((yield from self._read(n))) if n > 0 else ""
+
+    # -- CONNTYPE / NEW^XWBTCPM --------------------------------------------------------------
+    def _connect(self) -> Generator[int, bytes, Event]:
+        prefix = yield from self._read(5)
+        if prefix != b"[XWB]":
+            return Abort("first message is not an [XWB] message")
+        call = yield from self._message()
+        return Connect(call.command, tuple(p.value for p in call.params if isinstance(p, Literal)))
+
+    # -- MAIN^XWBTCPM -----------------------------------------------------------------------
+    def _main(self) -> Generator[int, bytes, Event]:
+        head = (yield from self._read(1)) + (yield from self._read(4))
+        if head == b"#BYE#":
+            return Bye()
+        if head != b"[XWB]":
+            return Ignored()
+        call = yield from self._message()
+        if call.command == "#BYE#":
+            return Bye()
+        return call
+
+    def _message(self) -> Generator[int, bytes, Call]:
+        """PRSP + PRSM^XWBPRS: the 4 header digits, then chunks 1-5."""
+        header = decode_m((yield from self._read(4)))
+        envl = _m_number_prefix(header[2:3]) or 3  # PRSP: XWBENVL<1 -> 3
+        no_reply = _m_number_prefix(header[3:4]) != 0
+        err = "Invalid Chunk"
+        rpc: str | None = None
+        version = command = ""
+        params: list[Literal | ListParam | Reference] = []
+        error: MError | None = None
+        while True:
+            chunk = (yield from self._read(1))[:1]
+            if chunk not in (b"1", b"2", b"3", b"4", b"5"):
+                break
+            if chunk == b"1":  # PRS1: header chunk
+                yield from self._sread()
+                yield from self._sread()
+                err = ""
+            elif chunk == b"2":  # PRS2: RPC version and name
+                version = yield from self._sread()
+                rpc = yield from self._sread()
+                err = ""
+            elif chunk == b"3":  # PRS3 reads nothing
+                err = ""
+            elif chunk == b"4":  # PRS4: command; returns ("TCPConnect^#BYE#"[cmd])
+                command = yield from self._sread()
+                err = "" if command not in "TCPConnect^#BYE#" else "command"
+            else:  # PRS5: parameters, then stop
+                error = yield from self._params(envl, params)
+                err = ""
+                break
+        failure = None if err == "" else ("" if err == "command" else err)
+        return Call(rpc, version, tuple(params), failure, command, no_reply, error)
+
+    def _params(
+        self, envl: int, out: list[Literal | ListParam | Reference]
+    ) -> Generator[int, bytes, MError | None]:
+        """PRS5^XWBPRS: typed parameters until EOT; ``cont`` 't' continues a list."""
+        cont, ty = b"f", b""
+        current: ListParam | None = None
+        error: MError | None = None
+        while True:
+            if cont == b"f":
+                ty = yield from self._read(1)
+            if ty == b"\x04":
+                return error
+            if ty == b"0":
+                out.append(Literal((yield from self._lread(envl))))
+            elif ty == b"1":
+                out.append(Reference((yield from self._lread(envl))))
+            elif ty in (b"2", b"3"):
+                if cont != b"t" or current is None:
+                    current = ListParam({}, is_global=ty == b"3")
+                    out.append(current)
+                subs_text = yield from self._lread(envl)
+                if subs_text:
+                    value = yield from self._lread(envl)
+                    if value == "\x01":  # LINST/GINST: $C(1) stands for ""
+                        value = ""
+                    try:
+                        current.items[parse_subscripts(subs_text)] = value
+                    except MError as exc:
+                        error = error or exc
+            # types 4 (empty), 5 (stream) and anything else read nothing more
+            cont = yield from self._read(1)
+
+
+def _m_number_prefix(text: str) -> int:
+    """M's unary + on a string, kept to its integer part: "012" -> 12, "x" -> 0, "-3" -> -3."""
+    i, sign = 0, 1
+    while i < len(text) and text[i] in "+-":
+        if text[i] == "-":
+            sign = -sign
+        i += 1
+    j = i
+    while j < len(text) and text[j].isdigit() and text[j].isascii():
+        j += 1
+    return sign * int(text[i:j]) if j > i else 0
