@@ -40,7 +40,7 @@ def parse_iens(iens: str | int) -> list[str]:
     parts = [p for p in text.split(",")]
     if parts and parts[-1] == "":
         parts.pop()
-    if not parts or any(not p.isdigit() or p.startswith("0") for p in parts):
+    if not parts or any(not is_canonical_number(p) or p.startswith("-") or p == "0" for p in parts):
         raise FileManError(f"not an IENS of positive entry numbers: {text!r}")
     return parts
 
@@ -193,7 +193,7 @@ class Decoder:
         if st is None:
             if fld.number == ".001":  # NUMBER: the IEN itself (DIQG: I DIQGDRN=.001 S Y=DA)
                 fv.internal = fv.external = ien
-                fv.value = int(ien)
+                fv.value = int(ien) if ien.isdigit() else Decimal(ien)
                 return fv
             self._fail(fv, "field has no storage in the dictionary", iens)
             return fv

@@ -16,6 +16,7 @@ from decimal import Decimal
 from globals_map.fileman.errors import FieldValueError, NoSuchFileError
 from globals_map.fileman.schema import FieldDef, Schema, file_number
 from globals_map.fileman.transforms import find_transform
+from parsers.canonical import is_canonical_number
 from parsers.dd_spec import FieldType, GlobalRoot, parse_global_root
 from parsers.errors import ParseError
 from parsers.fmdate import FMDate, FMDateError, fm_to_external
@@ -30,6 +31,11 @@ _MAX_CHAIN = 8
 _CACHE_MAX = 200_000
 
 
+def _is_ien(text: str) -> bool:
+    """An entry number: a positive canonical number (``1``, ``90001``, POSTMASTER's ``.5``)."""
+    return is_canonical_number(text) and not text.startswith("-") and text != "0"
+
+
 class ExternalFormatter:
     """Formats values of any field of a schema; holds the pointer cache."""
 
@@ -38,11 +44,13 @@ class ExternalFormatter:
         self._pointer_cache: dict[tuple[str, str], tuple[str, bool]] = {}
         self._date_cache: dict[str, tuple[str, str]] = {}
         self._header_files: dict[GlobalRoot, str | None] = {}
+        self._populated: dict[GlobalRoot, bool] = {}
 
     def clear_cache(self) -> None:
         self._pointer_cache.clear()
         self._date_cache.clear()
         self._header_files.clear()
+        self._populated.clear()
 
     def external(self, fld: FieldDef, internal: str, *, ien: str | None) -> Formatted:
         """Format one non-empty internal value; raises :class:`FieldValueError`."""
@@ -104,17 +112,18 @@ class ExternalFormatter:
         return out
 
     def _pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
-        if not internal.isdigit() or internal.startswith("0"):
+        if not _is_ien(internal):
             raise FieldValueError("pointer value is not an entry number", code=330)
         target = fld.pointer_file
         if target is None:
             raise FieldValueError("pointer field names no file", code=537)
         ext, exact = self._target_external(target, fld.pointer_root, internal, depth)
-        return ext, int(internal), exact, (target, internal)
+        value: int | Decimal = int(internal) if internal.isdigit() else Decimal(internal)
+        return ext, value, exact, (target, internal)
 
     def _variable_pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
         ien, sep, root_text = internal.partition(";")
-        if not sep or not ien.isdigit() or not root_text:
+        if not sep or not _is_ien(ien) or not root_text:
             raise FieldValueError("variable pointer is not ien;GLOBAL(", code=348)
         try:
             root = parse_global_root(root_text)
@@ -125,6 +134,10 @@ class ExternalFormatter:
             for vp in fld.vp_targets:
                 if vp.global_root == root:
                     target = vp.file
+        if target is None and not self._has_entries(root):
+            # neither the target's data nor a "V" node naming it is here (a partial extract):
+            # unresolved, not exact, but not judged wrong
+            return ien, internal, False, None
         if target is None:
             raise FieldValueError("variable pointer's global has no file header", code=348)
         ext, exact = self._target_external(target, root, ien, depth)
@@ -161,9 +174,9 @@ class ExternalFormatter:
         if root is None:
             raise FieldValueError(f"pointed-to file {target} has no global root", code=537)
         zero = schema.store.get(root.name, (*root.subscripts, ien, "0"))
-        if zero is None and schema.store.data(root.name, root.subscripts) == 0:
-            # the target file's data is not in this store at all (a partial extract): the
-            # pointer cannot be judged dangling, so it stays unresolved (not exact), no error
+        if zero is None and not self._has_entries(root):
+            # the target file holds no entries in this store (a partial extract, or only its
+            # header): the pointer cannot be judged dangling; unresolved (not exact), no error
             result = (ien, False)
             self._remember(key, result)
             return result
@@ -185,6 +198,15 @@ class ExternalFormatter:
             result = (formatted[0], formatted[2])
         self._remember(key, result)
         return result
+
+    def _has_entries(self, root: GlobalRoot) -> bool:
+        """True when the file at ``root`` holds at least one entry (a subscript > 0)."""
+        hit = self._populated.get(root)
+        if hit is None:
+            first = self.schema.store.next_subscript(root.name, root.subscripts, "0")
+            hit = first is not None and is_canonical_number(first) and not first.startswith("-")
+            self._populated[root] = hit
+        return hit
 
     def _remember(self, key: tuple[str, str], result: tuple[str, bool]) -> None:
         if len(self._pointer_cache) >= _CACHE_MAX:
