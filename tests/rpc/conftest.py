@@ -39,16 +39,20 @@ def broker_server(_started_server: BrokerServer) -> Iterator[BrokerServer]:
         assert _started_server.replay.mismatches == [], "the client sent bytes VistA did not get"
 
 
+def _defaults(options: dict[str, Any]) -> dict[str, Any]:
+    options.setdefault("rng", FixedRows())
+    options.setdefault("timeout", 5.0)
+    options.setdefault("client_name", "vistalab-check")
+    return options
+
+
 class SyncFace:
     """The blocking client, called directly."""
 
     name = "sync"
 
-    def __init__(self, server: BrokerServer, **options: Any) -> None:
-        options.setdefault("rng", FixedRows())
-        options.setdefault("timeout", 5.0)
-        options.setdefault("client_name", "vistalab-check")
-        self.client = BrokerClient(server.host, server.port, **options)
+    def __init__(self, host: str, port: int, **options: Any) -> None:
+        self.client = BrokerClient(host, port, **_defaults(options))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
@@ -59,12 +63,9 @@ class AsyncFace:
 
     name = "async"
 
-    def __init__(self, server: BrokerServer, **options: Any) -> None:
-        options.setdefault("rng", FixedRows())
-        options.setdefault("timeout", 5.0)
-        options.setdefault("client_name", "vistalab-check")
+    def __init__(self, host: str, port: int, **options: Any) -> None:
         self.loop = asyncio.new_event_loop()
-        self.client = AsyncBrokerClient(server.host, server.port, **options)
+        self.client = AsyncBrokerClient(host, port, **_defaults(options))
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.client, name)
@@ -92,12 +93,31 @@ FaceFactory = Callable[..., Any]
 
 
 @pytest.fixture(params=["sync", "async"])
+def any_face(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """A factory ``make(host, port, **options)`` of clients of one kind, closed afterwards."""
+    made: list[Any] = []
+
+    def make(host: str, port: int, **options: Any) -> Any:
+        client = (SyncFace if request.param == "sync" else AsyncFace)(host, port, **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        if isinstance(client, AsyncFace):
+            client.shutdown()
+        else:
+            client.close()
+
+
+@pytest.fixture(params=["sync", "async"])
 def face(request: pytest.FixtureRequest, broker_server: BrokerServer) -> Iterator[FaceFactory]:
-    """A factory of clients of one kind; every client made is closed after the test."""
+    """A factory of clients of one kind on the broker under test, closed after the test."""
     made: list[Any] = []
 
     def make(**options: Any) -> Any:
-        client = (SyncFace if request.param == "sync" else AsyncFace)(broker_server, **options)
+        kind = SyncFace if request.param == "sync" else AsyncFace
+        client = kind(broker_server.host, broker_server.port, **options)
         made.append(client)
         return client
 
