@@ -188,7 +188,7 @@ def test_variable_pointer_through_v_node_when_the_target_has_no_header(
         (".05", "X^^^^ABC"),  # pointer that is not a number
         (".08", "X^^^^^5;ZZS("),  # dangling variable pointer
         (".08", "X^^^^^5"),  # variable pointer without a root
-        (".08", "X^^^^^1;ZZNONE("),  # root of no known file
+        (".08", "X^^^^^1;ZZT("),  # a global with entries but no file header or "V" node
     ],
 )
 def test_bad_value_is_a_field_error_and_the_rest_decodes(
@@ -248,6 +248,9 @@ def test_pointer_into_a_file_whose_data_is_absent_is_unresolved_not_an_error(
     rec = Decoder(Schema(filled)).decode(F, 1, [".05"])
     fv = rec[".05"]
     assert fv.error is None and fv.exact is False and fv.external == "1"
+    filled.set("ZZT", ("1", "0"), "ZZTEST,ONE^^^^^3;ZZNONE(")
+    vp = Decoder(Schema(filled)).decode(F, 1, [".08"])[".08"]
+    assert vp.error is None and vp.exact is False and vp.external == "3"
 
 
 def test_decoding_reads_the_entry_with_one_bulk_call(filled: GlobalStore) -> None:
