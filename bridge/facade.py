@@ -18,6 +18,7 @@ from bridge.clinical.repository import Clinical
 from bridge.errors import ConfigurationError
 from bridge.settings import DEFAULT_DEMO_SEED, Settings, StoreSettings
 from globals_map.errors import StoreError
+from globals_map.fileman import Decoder, Finder, Schema
 from globals_map.memory import MemoryStore
 from globals_map.store import GlobalStore
 from globals_map.zwr_io import load_zwr
@@ -36,8 +37,9 @@ class Bridge:
         self.settings = settings or Settings()
         self._store = store
         self._broker_pool = broker_pool
-        self._schema: Any = None
-        self._decoder: Any = None
+        self._schema: Schema | None = None
+        self._decoder: Decoder | None = None
+        self._finder: Finder | None = None
         self._clinical: Clinical | None = None
 
     # -- construction ------------------------------------------------------------------
@@ -81,25 +83,25 @@ class Bridge:
         return self._store is not None
 
     @property
-    def schema(self) -> Any:
+    def schema(self) -> Schema:
         """The FileMan ``Schema`` read lazily from ``^DD``/``^DIC`` of the store."""
         if self._schema is None:
-            fileman = importlib.import_module("globals_map.fileman")
-            self._schema = fileman.Schema(self.store)
+            self._schema = Schema(self.store)
         return self._schema
 
     @property
-    def decoder(self) -> Any:
-        """The FileMan ``Decoder`` over the store and schema (pointer cache shared)."""
+    def decoder(self) -> Decoder:
+        """The FileMan ``Decoder`` over the schema (its pointer cache is shared)."""
         if self._decoder is None:
-            fileman = importlib.import_module("globals_map.fileman")
-            self._decoder = fileman.Decoder(self.store, self.schema)
+            self._decoder = Decoder(self.schema)
         return self._decoder
 
-    def finder(self, file: str | float) -> Any:
-        """A FileMan ``Finder`` for one file (lookup by "B" index, listing with cursors)."""
-        fileman = importlib.import_module("globals_map.fileman")
-        return fileman.Finder(self.store, self.schema, str(file))
+    @property
+    def finder(self) -> Finder:
+        """The FileMan ``Finder``: lookup by IEN and "B" index, listings with cursors."""
+        if self._finder is None:
+            self._finder = Finder(self.schema, self.decoder)
+        return self._finder
 
     @property
     def clinical(self) -> Clinical:

@@ -102,6 +102,10 @@ class FileRules:
     parent_node: str | None = None
     skipped_xrefs: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        #: Fields FileMan will not add an entry without: .01 and every "R" field.
+        self.required = tuple(n for n, r in self.fields.items() if r.required or n == ".01")
+
 
 class Dictionary:
     """Field rules read lazily from ``^DD`` and ``^DIC`` of a store, cached per file."""
@@ -347,20 +351,36 @@ class Filer:
         mult_node: str | None = None,
     ) -> None:
         name, base = at
-        nodes: dict[str, str] = {}
+        pieces: dict[str, list[str]] = {}
+        extracts: dict[str, str] = {}
+        fields = rules.fields
         for number, raw in values.items():
             if raw is None or raw == "":
                 continue
-            rule = self._rule(rules, number, ien)
-            if rule.kind == "M":
+            rule = fields.get(number) or self._rule(rules, number, ien)
+            kind = rule.kind
+            if kind == "M":
                 self._file_multiple(rule, (name, (*base, rule.node)), raw, top)
-            elif rule.kind == "W":
+                continue
+            if kind == "W":
                 self._file_wp(rule, (name, (*base, rule.node)), raw, ien)
+                continue
+            value = self._simple(rule, raw, ien)  # type: ignore[arg-type]
+            if rule.piece is not None:
+                parts = pieces.setdefault(rule.node, [])
+                if len(parts) < rule.piece:
+                    parts.extend([""] * (rule.piece - len(parts)))
+                parts[rule.piece - 1] = value
             else:
-                value = self._simple(rule, raw, ien)  # type: ignore[arg-type]
-                nodes[rule.node] = _place(nodes.get(rule.node, ""), rule, value)
+                extracts[rule.node] = _place(extracts.get(rule.node, ""), rule, value)
+            if rule.xrefs:
                 self._index(rules, rule, value, top, ien, parent_ien, mult_node)
-        for node, text in nodes.items():
+        for node, parts in pieces.items():
+            text = "^".join(parts)
+            if node in extracts:  # a node holding both pieces and $E ranges: rare
+                text = extracts.pop(node) if not text.strip("^") else text
+            self._put(name, (*base, node), text)
+        for node, text in extracts.items():
             self._put(name, (*base, node), text)
 
     def _file_multiple(
@@ -444,8 +464,8 @@ class Filer:
         return rule
 
     def _check_required(self, rules: FileRules, values: Mapping[str, FieldValue], ien: str) -> None:
-        for number, rule in rules.fields.items():
-            if (rule.required or number == ".01") and values.get(number) in (None, ""):
+        for number in rules.required:
+            if values.get(number) in (None, ""):
                 raise FileManError(
                     "required field has no value", file=rules.number, ien=ien, field=number
                 )
@@ -458,7 +478,9 @@ class Filer:
 
         if rule.kind in {"C", "K"}:
             raise bad("no value (computed and MUMPS fields are not filed from input)")
-        if isinstance(raw, datetime | date):
+        if type(raw) is str:
+            text = raw
+        elif isinstance(raw, datetime | date):
             text = to_fm_date(raw)
         elif isinstance(raw, bool):
             raise bad("a string or number, not a boolean")
