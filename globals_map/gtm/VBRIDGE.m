@@ -83,18 +83,30 @@ READ(g,pk,ak,mode,lim,cap,out) ;bulk read of the subtree at s(1..b) in $QUERY or
  ;lim caps the node count (0: none), cap the bytes of out (a lone oversize value is left out).
  ;out = "1" (stopped early) or "0" (subtree done), then "len,packed subscripts" of the node to
  ;continue at (mode 2), then the records.  Returns the number of records.
- N s,n,b,d,i,k,v,r,p,q,t,j,c,cnt,pre,more
- D CHK(g) S b=$$UNPK(pk),p="",q="",t=0,j=0,cnt=0,more=0,pre(0)=""
+ N s,n,b,d,i,k,v,r,p,q,j,c,cnt,pre,more,tot
+ D CHK(g) S b=$$UNPK(pk),p="",q="",j=0,cnt=0,more=0,tot=0,pre(0)=""
  F i=1:1:b S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
  I mode=0 S n=b,d=$$DAT() I d#2 D EMIT
  I mode>0 K s S n=$$UNPK(ak) F i=b+1:1:n S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
  I mode>0 S d=$$DAT() I mode=2,d#2 D EMIT
- F  Q:more  Q:'$$ADV()  I d#2 D EMIT
+ I 'more N z0,z1,z2 S z0=$C(0),z1=$C(1),z2=$C(2) S:'lim lim=-1 D WALK
  S k="" I more F i=1:1:n S k=k_$L(s(i))_","_s(i)
  S r=more_$L(k)_","_k
  F i=1:1:j S r=r_c(i)
  S out=r_q_p
  Q cnt
+ ;
+WALK ;from node s(1..n) (emitted), whose $DATA is d: every later node of the subtree, in order.
+ ;The naked indicator stays at the current level, so stepping to a sibling, testing it and
+ ;reading its value are ^(k) references: no indirection per node.
+W1 I d<10,n'>b Q
+ I d>9 S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),""))),n=n+1,s(n)=k G W3
+W2 S k=$O(^(s(n))) I k="" Q:n-1'>b  S n=n-1 D NK(n) G W2
+ S s(n)=k
+W3 S pre(n)=$S(n=1:"",1:pre(n-1)_z1)_$S(k[z0!(k[z1)!(k[z2):$$ESC(k),1:k),d=$D(^(k))
+ I d#2 S v=^(k) S:v[z0!(v[z1)!(v[z2) v=$$ESC(v) S r=pre(n)_z0_v_z0 G:tot+$L(r)>cap!(cnt=lim) W4 S p=p_r,cnt=cnt+1,tot=tot+$L(r) I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,q=""
+ G W1
+W4 D EMIT Q:more  G W1
  ;
 FLD(x) ;one field, escaped when it holds a separator
  Q:'(x[$C(0))&'(x[$C(1))&'(x[$C(2)) x
@@ -105,25 +117,15 @@ DAT() ;$DATA of node s(1..n) (n=0: the global's root), leaving the naked indicat
  D NK(n) Q $D(^(s(n)))
  ;
 EMIT ;add node s(1..n) (naked indicator at its level) to the output, or stop (more=1)
- I lim,cnt'<lim S more=1 Q
+ I lim>0,cnt'<lim S more=1 Q
  S v=$S(n=0:@g,1:^(s(n)))
  I v[$C(0)!(v[$C(1))!(v[$C(2)) S v=$$ESC(v)
  S r=pre(n)_$C(0)_v_$C(0)
  I $L(r)>cap S r=pre(n)_$C(0)_$C(2)_$C(0)
- I cnt,t+$L(q)+$L(p)+$L(r)>cap S more=1 Q
- S p=p_r,cnt=cnt+1
- I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,t=t+$L(q),q=""
+ I cnt,tot+$L(r)>cap S more=1 Q
+ S p=p_r,cnt=cnt+1,tot=tot+$L(r)
+ I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,q=""
  Q
- ;
-ADV() ;step to the next node of the subtree in $QUERY order; 0 at its end
- N k
- I d>9 D  Q 1
- . S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),"")))
- . S n=n+1,s(n)=k,pre(n)=$S(n=1:"",1:pre(n-1)_$C(1))_$$FLD(k),d=$D(^(k))
- F  Q:n'>b  S k=$O(^(s(n))) Q:k'=""  S n=n-1 D:n>b NK(n)
- I n'>b Q 0
- S s(n)=k,pre(n)=$S(n=1:"",1:pre(n-1)_$C(1))_$$FLD(k),d=$D(^(k))
- Q 1
  ;
 NAMES(after,out) ;global names after "after" (unquoted, no caret), $C(0)-separated, up to ~64 KB
  N x,cnt S out="",cnt=0,x="^"_after

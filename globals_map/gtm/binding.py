@@ -11,7 +11,10 @@ An M error comes back as a non-zero status, turned into :class:`EngineError` car
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 from globals_map.errors import EngineError, InvalidSubscriptError
@@ -20,6 +23,44 @@ from globals_map.gtm.environment import CALL_INS, GtmEnvironment
 #: GT.M's longest string (and longest value): 1 MiB.
 MAX_STRING = 1 << 20
 _OUT_CAPACITY = MAX_STRING + 65536
+
+
+class _SigAction(ctypes.Structure):
+    """glibc's ``struct sigaction`` on x86-64 (handler, 1024-bit mask, flags, restorer)."""
+
+    _fields_ = (
+        ("handler", ctypes.c_void_p),
+        ("mask", ctypes.c_ulong * 16),
+        ("flags", ctypes.c_int),
+        ("restorer", ctypes.c_void_p),
+    )
+
+
+#: Signals whose handlers the host program owns: Ctrl-C, a server's graceful stop, hang-up.
+HOST_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE)
+
+
+@contextlib.contextmanager
+def kept_signal_handlers() -> Iterator[None]:
+    """Put back, after ``gtm_init``, the host's handlers for :data:`HOST_SIGNALS`.
+
+    Measured: ``gtm_init`` installs GT.M's handlers for SIGINT (Ctrl-C then no longer raises
+    ``KeyboardInterrupt``) and SIGTERM (the process ends at once with ``%GTM-F-FORCEDHALT``,
+    skipping Python's handler and a server's graceful shutdown).  A signal that had no handler
+    before (``SIG_DFL``) keeps GT.M's, which at least runs the database down on exit; GT.M's
+    timer (SIGALRM) and $ZINTERRUPT (SIGUSR1) handlers are left alone.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    saved: dict[int, _SigAction] = {}
+    for signum in (int(s) for s in HOST_SIGNALS):
+        old = _SigAction()
+        if libc.sigaction(signum, None, ctypes.byref(old)) == 0 and old.handler:
+            saved[signum] = old  # handler 0 is SIG_DFL
+    try:
+        yield
+    finally:
+        for signum, old in saved.items():
+            libc.sigaction(signum, ctypes.byref(old), None)
 
 
 class KeyTooLongError(InvalidSubscriptError):
@@ -45,7 +86,8 @@ class CallIns:
         self.lib.gtm_exit.restype = ctypes.c_int
         self.lib.gtm_zstatus.restype = None
         self.lib.gtm_zstatus.argtypes = (ctypes.c_char_p, ctypes.c_int)
-        status = self.lib.gtm_init()
+        with kept_signal_handlers():
+            status = self.lib.gtm_init()
         if status != 0:
             raise EngineError(f"gtm_init failed: {self._zstatus()}", status)
         self._cip = self.lib.gtm_cip

@@ -62,25 +62,31 @@ def split_read(raw: bytes) -> tuple[bool, bytes, bytes]:
     return more, raw[comma + 1 : cont_end], raw[cont_end:]
 
 
-def parse_records(body: bytes) -> list[tuple[Subs, str]]:
-    """Decode the records of a bulk read into (subscripts, value) pairs, in order.
+def parse_records(body: bytes) -> tuple[list[tuple[Subs, str]], list[int]]:
+    """Decode the records of a bulk read into (subscripts, value) pairs, in order, and the
+    positions of values left out as too large (:data:`OVERSIZE`).
 
     One ``decode`` and one ``split`` for the whole chunk; per node only a ``split`` of its
     subscripts, so the Python side stays a small fraction of the engine's own walk.
     """
     if not body:
-        return []
+        return [], []
     text = body.decode("utf-8", "surrogateescape")
     parts = text.split("\x00")
     keys = parts[0:-1:2]
     values = parts[1:-1:2]
-    if "\x02" not in text:
+    oversize: list[int] = []
+    items: list[tuple[Subs, str]]
+    if "\x02" not in text and "\x01" not in text:
+        items = [((k,), v) for k, v in zip(keys, values, strict=True)]
+    elif "\x02" not in text:
         items = [(tuple(k.split("\x01")), v) for k, v in zip(keys, values, strict=True)]
     else:
         items = [
-            (tuple(_unescape(s) for s in k.split("\x01")), v if v == OVERSIZE else _unescape(v))
+            (tuple(_unescape(s) for s in k.split("\x01")), _unescape(v))
             for k, v in zip(keys, values, strict=True)
         ]
+        oversize = [i for i, v in enumerate(values) if v == OVERSIZE]
     if keys[0] == "":
-        items[0] = ((), items[0][1])
-    return items
+        items[0] = ((), values[0])
+    return items, oversize

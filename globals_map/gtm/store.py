@@ -31,7 +31,6 @@ from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import CallIns
 from globals_map.gtm.environment import GtmEnvironment, discover
 from globals_map.gtm.packing import (
-    OVERSIZE,
     pack_set,
     pack_subscripts,
     parse_records,
@@ -55,7 +54,7 @@ T = TypeVar("T")
 _Undo = tuple[str, bytes, bytes, "bytes | list[tuple[bytes, bytes, bytes]] | None"]
 
 #: Bytes per bulk-read call-in (GT.M strings stop at 1 MiB).
-READ_CHUNK_BYTES = 256 * 1024
+READ_CHUNK_BYTES = 64 * 1024
 #: Bytes per set_many packet.
 SET_PACKET_BYTES = 256 * 1024
 
@@ -159,7 +158,10 @@ class GtmStore:
         after: Sequence[Subscript] | None = None,
         limit: int | None = None,
     ) -> list[NodeItem]:
-        return list(self.iter_subtree(name, subs, after=after, limit=limit))
+        out: list[NodeItem] = []
+        for chunk in self._chunks(name, subs, after, limit, READ_CHUNK_BYTES):
+            out.extend(chunk)
+        return out
 
     def iter_subtree(
         self,
@@ -170,7 +172,21 @@ class GtmStore:
         limit: int | None = None,
         chunk_bytes: int = READ_CHUNK_BYTES,
     ) -> Iterator[NodeItem]:
-        """The nodes of a subtree, read in chunks of about ``chunk_bytes`` per call-in."""
+        """The nodes of a subtree, read in chunks of about ``chunk_bytes`` per call-in.
+
+        The store's mutex is held until the iterator is exhausted or closed.
+        """
+        for chunk in self._chunks(name, subs, after, limit, chunk_bytes):
+            yield from chunk
+
+    def _chunks(
+        self,
+        name: str,
+        subs: Sequence[Subscript],
+        after: Sequence[Subscript] | None,
+        limit: int | None,
+        cap: int,
+    ) -> Iterator[list[NodeItem]]:
         g = _g(name)
         base = normalize_subscripts(subs)
         pk = pack_subscripts(base)
@@ -183,40 +199,28 @@ class GtmStore:
                 return
         if limit is not None and limit <= 0:
             return
-        with self._mutex:
-            yield from self._read_chunks(name, g, pk, mode, start, limit, chunk_bytes)
-
-    def _read_chunks(
-        self,
-        name: str,
-        g: bytes,
-        pk: bytes,
-        mode: int,
-        start: bytes,
-        limit: int | None,
-        cap: int,
-    ) -> Iterator[NodeItem]:
         left = 0 if limit is None else limit
 
         def reader(m: int, s: bytes, lim: int) -> Callable[[CallIns], tuple[int, bytes]]:
             return self._bind(lambda ci: ci.read(g, pk, s, m, lim, cap))
 
-        future: concurrent.futures.Future[tuple[int, bytes]] | None
-        future = self._rt.submit(reader(mode, start, left))
-        while future is not None:
-            count, raw = future.result()
-            more, cont, body = split_read(raw)
-            if limit is not None:
-                left -= count
-            future = None
-            if more and (limit is None or left > 0):
-                # Ask for the next chunk now: GT.M walks it while this one is decoded.
-                future = self._rt.submit(reader(2, cont, left))
-            items = parse_records(body)
-            for subs, value in items:
-                if value == OVERSIZE:
-                    value = self.get(name, subs) or ""
-                yield subs, value
+        with self._mutex:
+            future: concurrent.futures.Future[tuple[int, bytes]] | None
+            future = self._rt.submit(reader(mode, start, left))
+            while future is not None:
+                count, raw = future.result()
+                more, cont, body = split_read(raw)
+                if limit is not None:
+                    left -= count
+                future = None
+                if more and (limit is None or left > 0):
+                    # Ask for the next chunk now: GT.M walks it while this one is decoded.
+                    future = self._rt.submit(reader(2, cont, left))
+                items, oversize = parse_records(body)
+                for i in oversize:
+                    subs_i = items[i][0]
+                    items[i] = (subs_i, self.get(name, subs_i) or "")
+                yield items
 
     def global_names(self) -> list[str]:
         names: list[str] = []

@@ -23,9 +23,13 @@ from pathlib import Path
 import pytest
 
 from globals_map import GlobalStore
+from globals_map.engine_db import GtmDatabase
 from tests.conftest import require_engine
 
 _state: dict[str, object] = {}
+#: Other databases this process opened: GT.M keeps them open until it exits, so they are run
+#: down at exit too (after GT.M's own exit handler).
+_extra_databases: list[GtmDatabase] = []
 
 
 def gtm_available() -> tuple[bool, str]:
@@ -100,8 +104,6 @@ def teardown_session() -> None:
     db = _state.pop("db", None)
     if db is None:
         return
-    from globals_map.engine_db import GtmDatabase
-
     assert isinstance(db, GtmDatabase)
     store = _state.pop("store", None)
     if store is not None:
@@ -110,9 +112,36 @@ def teardown_session() -> None:
         assert isinstance(store, GtmStore)
         store.runtime.shutdown()
     try:
+        for extra in _extra_databases:
+            extra.rundown()
         db.rundown()
     finally:
         shutil.rmtree(str(_state.pop("root")), ignore_errors=True)
 
 
 ENGINE_BACKENDS = {"gtm": _gtm, "yottadb": _yottadb}
+
+
+@pytest.fixture
+def gtm_store() -> Iterator[GlobalStore]:
+    """The session's GT.M store, emptied before and after the test."""
+    store = session_gtm_store()
+    from globals_map.gtm import GtmStore
+
+    assert isinstance(store, GtmStore)
+    store.kill_all()
+    yield store
+    store.kill_all()
+
+
+@pytest.fixture(scope="module")
+def second_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Another throwaway GT.M database (for mupip load comparisons), run down afterwards."""
+    ok, reason = gtm_available()
+    require_engine(ok, reason)
+    from globals_map.engine_db import create_database
+
+    session_database()  # its exit hook (registered first) also runs this one down
+    db = create_database(tmp_path_factory.mktemp("gtm2"))
+    _extra_databases.append(db)
+    yield db

@@ -1,0 +1,104 @@
+"""The GT.M backend's environment, errors, object cache and signal handling."""
+
+# ruff: noqa: F811  (pytest fixtures imported from tests/globals_map/engines.py)
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from globals_map.errors import EngineError, InvalidNameError, StoreError
+from globals_map.gtm import DatabaseMissingError, GtmNotFoundError, GtmStore, discover
+from globals_map.gtm.binding import KeyTooLongError
+from globals_map.gtm.environment import prepare_objects, routine_source
+from tests.globals_map.engines import gtm_store, session_database  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_gtm_is_a_typed_error_that_says_what_to_set(tmp_path: Path) -> None:
+    with pytest.raises(GtmNotFoundError, match="gtm_dist") as info:
+        discover(gtm_dist=tmp_path, gbldir=tmp_path / "x.gld")
+    assert isinstance(info.value, StoreError)
+
+
+def test_missing_global_directory_is_a_typed_error(gtm_store: GtmStore, tmp_path: Path) -> None:
+    with pytest.raises(DatabaseMissingError, match="does not exist"):
+        GtmStore(tmp_path / "absent.gld", gtm_dist=gtm_store.env.dist)
+
+
+def test_m_errors_come_back_as_engine_errors_with_zstatus(gtm_store: GtmStore) -> None:
+    # Bypass Python's name check: the routine refuses the name itself, as an M error.
+    with pytest.raises(EngineError, match=r"CHK\+1\^VBRIDGE,%GTM-E-SETECODE") as info:
+        gtm_store.runtime.call(lambda ci: ci.get(b'^A"B', b""))
+    assert info.value.status
+    gtm_store.set("ZZE", (1,), "after the error")
+    assert gtm_store.get("ZZE", (1,)) == "after the error"
+
+
+def test_invalid_names_never_reach_m(gtm_store: GtmStore) -> None:
+    for name in ('^A"B', "^A(1)", "A B", "^1A", "^A@B", "", "^" + "A" * 32):
+        with pytest.raises(InvalidNameError):
+            gtm_store.get(name)
+
+
+def test_a_key_longer_than_the_database_allows_is_an_invalid_subscript(
+    gtm_store: GtmStore,
+) -> None:
+    with pytest.raises(KeyTooLongError, match="1019"):
+        gtm_store.set("ZZE", ("x" * 1100,), "v")
+
+
+def test_routine_compiles_once_per_source_and_version(tmp_path: Path) -> None:
+    db = session_database()
+    dist = db.dist  # type: ignore[attr-defined]
+    first = prepare_objects(dist, tmp_path)
+    obj = first / "VBRIDGE.o"
+    stamp = obj.stat().st_mtime_ns
+    assert prepare_objects(dist, tmp_path) == first
+    assert obj.stat().st_mtime_ns == stamp
+    assert (first / "VBRIDGE.m").read_bytes() == routine_source()
+
+
+def test_environment_keeps_site_routines_and_adds_libgtmutil(gtm_store: GtmStore) -> None:
+    env = discover(gbldir=gtm_store.env.gbldir, routines="/site/o(/site/r)")
+    parts = env.routines.split()
+    assert parts[0].startswith(str(env.object_dir))
+    assert "/site/o(/site/r)" in parts
+    assert parts[-1] == str(env.dist / "libgtmutil.so")
+    assert env.variables()["GTMCI"] == str(env.ci_table)
+
+
+SIGNAL_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    sys.path.insert(0, {root!r})
+    from globals_map.gtm import GtmStore
+    got = []
+    signal.signal(signal.SIGTERM, lambda *a: got.append("term"))
+    store = GtmStore({gld!r})
+    store.set("ZZSIG", (1,), "x")
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+        print("no-interrupt")
+    except KeyboardInterrupt:
+        print("interrupt")
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.2)
+    print("term" if got else "no-term", store.get("ZZSIG", (1,)))
+    store.kill("ZZSIG")
+    """
+)
+
+
+def test_gtm_init_leaves_ctrl_c_and_sigterm_to_python(gtm_store: GtmStore) -> None:
+    script = SIGNAL_SCRIPT.format(root=str(ROOT), gld=str(gtm_store.env.gbldir))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["interrupt", "term", "x"]
