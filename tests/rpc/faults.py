@@ -24,7 +24,9 @@ class FaultProxy:
     """Forwards bytes both ways; the first answer to a request containing ``trigger`` is broken
     as ``fault`` says (once), every other byte passes untouched."""
 
-    def __init__(self, upstream: tuple[str, int], fault: Fault, trigger: bytes) -> None:
+    def __init__(
+        self, upstream: tuple[str, int], fault: Fault | None = None, trigger: bytes = b""
+    ) -> None:
         self.upstream, self.fault, self.trigger = upstream, fault, trigger
         self.fired = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -68,7 +70,7 @@ class FaultProxy:
     def _up(self, src: socket.socket, dst: socket.socket, armed: threading.Event) -> None:
         with contextlib.suppress(OSError):
             while data := src.recv(65536):
-                if self.trigger in data and not self.fired.is_set():
+                if self.fault and self.trigger in data and not self.fired.is_set():
                     armed.set()
                 dst.sendall(data)
         with contextlib.suppress(OSError):
@@ -96,6 +98,15 @@ class FaultProxy:
         elif self.fault is Fault.LYING_LENGTH:
             dst.sendall(b"\xf0only a few bytes of the 240 announced")
         # STALL: send nothing; the connection stays open until the client gives up
+
+    def drop_connections(self) -> None:
+        """Close every proxied connection, as a broker whose processes were halted would."""
+        with self._lock:
+            socks, self._socks = list(self._socks), []
+        for sock in socks:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     def close(self) -> None:
         self._stop.set()
