@@ -18,6 +18,7 @@ from sortedcontainers import SortedDict
 
 from globals_map.errors import StoreError, TransactionError
 from globals_map.store import (
+    MAX_VALUE_BYTES,
     NodeItem,
     Subscript,
     Subscripts,
@@ -28,7 +29,21 @@ from globals_map.store import (
 from parsers.collation import AFTER_ALL, NodeKey, node_key, subscript_key
 
 _Entry = tuple[Subscripts, str]
+#: Values longer than this many characters may exceed 1 MiB once encoded: check them fully.
+_LONG_VALUE = MAX_VALUE_BYTES // 4
 _UndoRecord = tuple[str, NodeKey, _Entry | None]
+
+
+def _keyed(subs: Sequence[Subscript]) -> tuple[Subscripts, NodeKey]:
+    """Normalized subscripts and their collation key; plain tuples of non-empty strings (what
+    parsers produce) skip the per-subscript normalization."""
+    if type(subs) is tuple and "" not in subs:
+        try:
+            return subs, tuple(map(subscript_key, subs))
+        except TypeError:  # not all str: normalize below (ints, Decimals) or refuse
+            pass
+    nsubs = normalize_subscripts(subs)
+    return nsubs, node_key(nsubs)
 
 
 class LockTimeoutError(StoreError):
@@ -58,7 +73,7 @@ class MemoryStore:
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
@@ -170,9 +185,8 @@ class MemoryStore:
     # -- writes --------------------------------------------------------------------------
     def set(self, name: str, subs: Sequence[Subscript], value: str) -> None:
         gname = normalize_name(name)
-        nsubs = normalize_subscripts(subs)
+        nsubs, key = _keyed(subs)
         check_value(value)
-        key = node_key(nsubs)
         with self._mutex:
             tree = self._globals.get(gname)
             if tree is None:
@@ -182,11 +196,42 @@ class MemoryStore:
             tree[key] = (nsubs, value)
 
     def set_many(self, items: Iterable[tuple[str, Sequence[Subscript], str]]) -> int:
+        """Set many nodes at once: the bulk path (ZWR loads, demo data).
+
+        Same checks and result as calling :meth:`set` for each item, in order (a later item
+        for the same node wins); items are validated and keyed first, then merged into each
+        global's tree in one sorted update instead of one insertion per node.  Nothing is
+        written when an item is invalid.
+        """
+        pending: dict[str, dict[NodeKey, _Entry]] = {}
+        last_name: object = None
+        batch: dict[NodeKey, _Entry] = {}
+        key_of = subscript_key
         count = 0
+        for name, subs, value in items:  # the hot loop of every bulk load: kept flat
+            if name != last_name or type(name) is not str:
+                batch = pending.setdefault(normalize_name(name), {})
+                last_name = name
+            if type(subs) is tuple and "" not in subs:
+                try:
+                    key = tuple(map(key_of, subs))
+                except TypeError:  # not all str: normalize (ints, Decimals) or refuse
+                    subs, key = _keyed(list(subs))
+            else:
+                subs, key = _keyed(subs)
+            if type(value) is not str or len(value) > _LONG_VALUE:
+                check_value(value)
+            batch[key] = (subs, value)
+            count += 1
         with self._mutex:
-            for name, subs, value in items:
-                self.set(name, subs, value)
-                count += 1
+            for gname, batch in pending.items():
+                tree = self._globals.get(gname)
+                if tree is None:
+                    tree = self._globals[gname] = SortedDict()
+                if self._undo is not None:
+                    get = tree.get
+                    self._undo.extend((gname, key, get(key)) for key in batch)
+                tree.update(batch)
         return count
 
     def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:

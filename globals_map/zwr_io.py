@@ -9,8 +9,10 @@ Export writes what ``mupip extract -format=zwr`` writes (a title line, then
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +65,24 @@ def load_zwr(
     lines is refused in both modes.
     """
     lines, name = _lines_and_source(path_or_lines, source)
+    with _no_gc_pauses():
+        return _load(store, lines, name, lenient)
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Suspend the cyclic GC while a load allocates millions of tuples: they hold no cycles,
+    and generation-2 passes over a growing heap would otherwise dominate a large load."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(store: GlobalStore, lines: Iterable[str], name: str, lenient: bool) -> LoadReport:
     report = LoadReport(source=name)
     if not lenient:
         items = [(n, s, v) for n, s, v, _line in iter_zwr_tuples(lines, name)]

@@ -8,6 +8,7 @@ before its children, and children before the parent's next sibling.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 
@@ -30,10 +31,22 @@ def decode_m(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
-@lru_cache(maxsize=65536)
+#: Canonical integers of at most 18 digits: numbers without further checks (the common case).
+_SMALL_INT = re.compile(r"-?[1-9][0-9]{0,17}\Z|0\Z")
+#: Only strings starting with one of these can be canonical numbers.
+_NUMBER_START = frozenset("-.123456789")
+
+
+@lru_cache(maxsize=1 << 17)
 def subscript_key(s: str) -> SubscriptKey:
-    """The collation key of one subscript (a ``str``, as M holds it)."""
-    if is_canonical_number(s):
+    """The collation key of one subscript (a ``str``, as M holds it).
+
+    Raises ``TypeError`` for anything but a ``str`` (bulk writers rely on that to fall back
+    to full validation).
+    """
+    if _SMALL_INT.match(s):
+        return (0, int(s))
+    if s and s[0] in _NUMBER_START and is_canonical_number(s):
         if "." in s:
             return (0, Decimal(s))
         return (0, int(s))
@@ -42,7 +55,7 @@ def subscript_key(s: str) -> SubscriptKey:
 
 def node_key(subscripts: tuple[str, ...]) -> NodeKey:
     """The collation key of a node's subscripts (the global name is not part of it)."""
-    return tuple(subscript_key(s) for s in subscripts)
+    return tuple(map(subscript_key, subscripts))
 
 
 def sort_subscripts(subscripts: list[str]) -> list[str]:
