@@ -46,3 +46,15 @@ def _replay() -> Iterator[BrokerServer]:
 
 
 SERVERS: dict[str, Callable[[], AbstractContextManager[BrokerServer]]] = {"replay": _replay}
+
+
+@contextmanager
+def _simulator() -> Iterator[BrokerServer]:
+    """The broker simulator (rpc.simulator + bridge.simulator) over the lab's globals."""
+    from tests.bridge.simulator_lab import lab_server
+
+    with lab_server() as (server, handler):
+        yield BrokerServer("simulator", "127.0.0.1", server.port, handler.reset)
+
+
+SERVERS["simulator"] = _simulator
