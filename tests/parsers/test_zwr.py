@@ -246,3 +246,24 @@ def test_format_then_parse_round_trips_through_file_bytes(
 def _same_bytes(s: str) -> str:
     """The str an M string becomes after a trip through its bytes (UTF-8 re-joined)."""
     return s.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+
+
+def test_fast_path_agrees_with_the_grammar_on_real_lines() -> None:
+    """Every 5th node line of every real export (and all of GT.M's extract) through both."""
+    paths = [gtm_extract()]
+    for parts in (("fixtures", "vista", "data"), ("fixtures", "vista", "dd"), ("vista-lab",
+                  "globals")):  # fmt: skip
+        paths.extend(sorted(shared_path(*parts).glob("*.zwr")))
+    checked = fast_hits = 0
+    for path in paths:
+        lines = path.read_bytes().decode("utf-8", "surrogateescape").split("\n")[2:]
+        step = 1 if path == gtm_extract() else 5
+        for line in lines[::step]:
+            if not line:
+                continue
+            fast = parse_zwr_line_fast(line)
+            assert fast is None or fast == parse_zwr_line(line), line
+            checked += 1
+            fast_hits += fast is not None
+    assert checked > 5000
+    assert fast_hits > 0.95 * checked  # the fast path really is the common path
