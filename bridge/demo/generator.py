@@ -54,12 +54,16 @@ _ONES = [
 _TENS = ["_", "_", "TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY"]
 
 
+_CONSONANTS = "BCDFGHJKLMNPQRSTVWXZ"
+
+
 class DemoError(BridgeFacadeError):
     """The demo cannot be generated here (store not empty, bad patient count)."""
 
 
 def ordinal_name(n: int) -> str:
-    """``ONE``..``NINETY NINE`` for small n, then letters (``AAB``) so names stay short."""
+    """``ONE``..``NINETY NINE`` for small n, then consonant codes (``CBB``): short, unique,
+    and never a word or a real surname (no vowels)."""
     if n < 20:
         return _ONES[n]
     if n < 100:
@@ -67,8 +71,8 @@ def ordinal_name(n: int) -> str:
         return _TENS[tens] + ("" if ones == 0 else " " + _ONES[ones])
     letters = ""
     while n:
-        n, r = divmod(n, 26)
-        letters = chr(65 + r) + letters
+        n, r = divmod(n, len(_CONSONANTS))
+        letters = _CONSONANTS[r] + letters
     return letters
 
 
