@@ -42,6 +42,7 @@ _TITLE = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
     413: "Payload Too Large",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -108,6 +109,12 @@ _STATUS_BY_CLASS = {
     "ParseError": 400,  # parsers.errors
     "InvalidNameError": 400,  # globals_map.errors
     "InvalidSubscriptError": 400,  # globals_map.errors
+    "NoSuchFileError": 404,  # globals_map.fileman.errors (FileMan 401)
+    "NoSuchFieldError": 404,  # globals_map.fileman.errors (FileMan 501)
+    "NoSuchEntryError": 404,  # globals_map.fileman.errors (FileMan 601)
+    "FieldValueError": 400,  # globals_map.fileman.errors (FileMan 330 family)
+    "AmbiguousMatchError": 409,  # globals_map.fileman.errors (FileMan 299)
+    "DictionaryError": 500,  # globals_map.fileman.errors: the site's ^DD is malformed
     "FileManError": 400,  # globals_map.errors (a missing file or entry: see below)
     "StoreError": 503,  # globals_map.errors
     "BrokerTimeoutError": 504,  # rpc.errors

@@ -148,4 +148,17 @@ async def entry(
     top = view.schema.top_file(fnum)
     if top == PATIENT_FILE:
         audit.patient_id = iens.rstrip(",").rsplit(",", 1)[-1]
-    return Entry.model_validate(view.entry(fnum, iens, format))
+    body = view.entry(fnum, iens, format)
+    if audit.patient_id is None:
+        audit.patient_id = _patient_pointer(body)
+    return Entry.model_validate(body)
+
+
+def _patient_pointer(body: dict[str, Any]) -> str | None:
+    """The DFN a record points to (e.g. PATIENT ALLERGIES .01), for the audit record."""
+    prefix = f"/fileman/files/{PATIENT_FILE}/entries/"
+    for item in body["fields"].values():
+        link = item.get("link") if isinstance(item, dict) else None
+        if isinstance(link, str) and link.startswith(prefix):
+            return link[len(prefix) :]
+    return None
