@@ -10,6 +10,7 @@ what it opened.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -144,25 +145,33 @@ def open_store(cfg: StoreSettings) -> GlobalStore:
     if cfg.gbldir is not None and not cfg.gbldir.exists():
         raise ConfigurationError(
             f"global directory {cfg.gbldir} does not exist; check store.gbldir "
-            "(VISTA_BRIDGE_STORE__GBLDIR)"
+            "(VISTA_BRIDGE_STORE__GBLDIR or --gbldir)"
         )
-    module_name = {"gtm": "globals_map.gtm", "yottadb": "globals_map.yottadb"}[cfg.kind]
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"the {cfg.kind} backend is not available ({exc.name or exc}); install it or use "
-            "store.kind=memory"
-        ) from None
-    opener = getattr(module, "open_store", None)
-    if opener is None:
-        raise ConfigurationError(f"the {cfg.kind} backend has no open_store(); update vista-bridge")
-    try:
-        store: GlobalStore = opener(gbldir=cfg.gbldir, dist=cfg.dist, routines=cfg.routines)
+        if cfg.kind == "gtm":
+            from globals_map.gtm import GtmStore
+
+            return GtmStore(cfg.gbldir, gtm_dist=cfg.dist, routines=cfg.routines)
+        return _open_yottadb(cfg)
     except StoreError as exc:
         raise ConfigurationError(
             f"cannot open the {cfg.kind} database: {exc}; check store.gbldir and that the "
-            "database file is readable"
+            "database file exists and is readable"
+        ) from None
+
+
+def _open_yottadb(cfg: StoreSettings) -> GlobalStore:
+    if cfg.gbldir is not None:
+        os.environ["ydb_gbldir"] = str(cfg.gbldir)  # noqa: SIM112 (YottaDB reads lower case)
+    if cfg.dist is not None:
+        os.environ["ydb_dist"] = str(cfg.dist)  # noqa: SIM112
+    try:
+        module = importlib.import_module("globals_map.ydb")
+        store: GlobalStore = module.YottaDBStore()
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the yottadb backend is not available ({exc.name or exc}); install the yottadb "
+            "package and YottaDB, or use store.kind=gtm or memory"
         ) from None
     return store
 
