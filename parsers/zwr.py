@@ -20,7 +20,13 @@ from typing import NamedTuple
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from parsers.errors import ParseError
-from parsers.mstring import chars_from_codes, format_m_value, join_pieces, number_literal
+from parsers.mstring import (
+    chars_from_codes,
+    format_m_string,
+    format_m_value,
+    join_pieces,
+    number_literal,
+)
 from parsers.mstring import unquote_m as _unquote
 
 #: GT.M names are at most 31 characters; values at most 1 MiB.
@@ -323,9 +329,14 @@ def parse_zwr_file(path: str | Path) -> Iterator[ZwrNode]:
 
 
 def format_zwr_node(name: str, subs: Iterable[str], value: str) -> str:
-    """One node line exactly as GT.M writes it (no newline)."""
+    """One node line exactly as ``mupip extract -format=zwr`` writes it (no newline).
+
+    Canonical-number subscripts are bare; the value is always written as a string (mupip
+    writes ``="16"``, never ``=16``: a database holds strings), control characters as
+    ``$C(n)``, bytes >= 128 as they are.
+    """
     caret = name if name.startswith("^") else "^" + name
     subs = tuple(subs)
     if subs:
         caret += "(" + ",".join(map(format_m_value, subs)) + ")"
-    return caret + "=" + format_m_value(value)
+    return caret + "=" + format_m_string(value)
