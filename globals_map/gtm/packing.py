@@ -88,5 +88,51 @@ def parse_records(body: bytes) -> tuple[list[tuple[Subs, str]], list[int]]:
         ]
         oversize = [i for i, v in enumerate(values) if v == OVERSIZE]
     if keys[0] == "":
-        items[0] = ((), values[0])
+        items[0] = ((), items[0][1])
     return items, oversize
+
+
+def _escape(field: bytes) -> bytes:
+    if b"\x00" not in field and b"\x01" not in field and b"\x02" not in field:
+        return field
+    return field.replace(b"\x02", b"\x022").replace(b"\x00", b"\x020").replace(b"\x01", b"\x021")
+
+
+def encode_read(
+    more: bool, cont: Iterable[bytes], nodes: Iterable[tuple[Iterable[bytes], bytes | None]]
+) -> bytes:
+    """A bulk-read answer built in Python, as ``READ^VBRIDGE`` builds it in M (engines whose
+    API is not our routine, such as YottaDB's, answer through this).  A value of None is left
+    out as :data:`OVERSIZE`."""
+    ck = pack_subscripts_bytes(cont)
+    out = [b"1" if more else b"0", b"%d," % len(ck), ck]
+    for subs, value in nodes:
+        out.append(b"\x01".join(_escape(s) for s in subs))
+        out.append(b"\x00")
+        out.append(b"\x02" if value is None else _escape(value))
+        out.append(b"\x00")
+    return b"".join(out)
+
+
+def pack_subscripts_bytes(subs: Iterable[bytes]) -> bytes:
+    """:func:`pack_subscripts` for subscripts already in bytes."""
+    return b"".join(b"%d,%b" % (len(b), b) for b in subs)
+
+
+def unpack_subscripts_bytes(data: bytes) -> tuple[bytes, ...]:
+    """Inverse of :func:`pack_subscripts_bytes`."""
+    subs: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        comma = data.index(b",", pos)
+        length = int(data[pos:comma])
+        start = comma + 1
+        subs.append(data[start : start + length])
+        pos = start + length
+    return tuple(subs)
+
+
+def unpack_set_packet(packet: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """The (name, packed subscripts, value) records of a ``set_many`` packet."""
+    fields = list(unpack_subscripts_bytes(packet))
+    return [(fields[i], fields[i + 1], fields[i + 2]) for i in range(0, len(fields), 3)]

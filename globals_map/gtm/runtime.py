@@ -1,4 +1,4 @@
-"""The one GT.M thread of this process, and the queue other threads hand work to.
+"""The one engine thread of this process (GT.M or YottaDB) and the queue that feeds it.
 
 GT.M's runtime is per process and not thread-safe: four Python threads calling in at once
 crashed the process (see ../shared/notes/gtm-from-python.md).  So one daemon thread calls
@@ -20,11 +20,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from globals_map.errors import StoreError
-from globals_map.gtm.binding import CallIns
-from globals_map.gtm.environment import GtmEnvironment
+from globals_map.gtm.calls import EngineCalls
 
 T = TypeVar("T")
-_Job = tuple[Callable[[CallIns], Any], "concurrent.futures.Future[Any] | None", list[Any]]
+_Job = tuple[Callable[[EngineCalls], Any], "concurrent.futures.Future[Any] | None", list[Any]]
 
 
 class RuntimeClosedError(StoreError):
@@ -34,14 +33,14 @@ class RuntimeClosedError(StoreError):
 class GtmRuntime:
     """Owns the GT.M thread; :meth:`call` runs a function there with the bound call-ins."""
 
-    def __init__(self, env: GtmEnvironment) -> None:
-        self.env = env
+    def __init__(self, make: Callable[[], EngineCalls], gbldir: str) -> None:
+        self._make = make
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
-        self._ci: CallIns | None = None
+        self._ci: EngineCalls | None = None
         self._closed = False
-        self.current_gbldir = str(env.gbldir)
+        self.current_gbldir = gbldir
         self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -55,7 +54,7 @@ class GtmRuntime:
 
     def _main(self) -> None:
         try:
-            self._ci = CallIns(self.env)
+            self._ci = self._make()
         except BaseException as exc:
             self._failure = exc
             self._ready.set()
@@ -85,7 +84,7 @@ class GtmRuntime:
                 box.append(result)
                 box[0].release()
 
-    def call(self, fn: Callable[[CallIns], T]) -> T:
+    def call(self, fn: Callable[[EngineCalls], T]) -> T:
         """Run ``fn(call_ins)`` on the GT.M thread and return its result (or raise its error)."""
         if self._closed:
             raise RuntimeClosedError("the GT.M runtime of this process was shut down")
@@ -102,7 +101,7 @@ class GtmRuntime:
             return result
         raise box[2]
 
-    def submit(self, fn: Callable[[CallIns], T]) -> concurrent.futures.Future[T]:
+    def submit(self, fn: Callable[[EngineCalls], T]) -> concurrent.futures.Future[T]:
         """Queue ``fn`` for the GT.M thread; an asyncio caller awaits ``asyncio.wrap_future``."""
         if self._closed:
             raise RuntimeClosedError("the GT.M runtime of this process was shut down")
@@ -123,8 +122,9 @@ _lock = threading.Lock()
 _runtime: GtmRuntime | None = None
 
 
-def get_runtime(env: GtmEnvironment) -> GtmRuntime:
-    """The process's runtime, started on first use with ``env``."""
+def get_runtime(make: Callable[[], EngineCalls], gbldir: str) -> GtmRuntime:
+    """The process's runtime, started on first use: ``make()`` runs on the new thread (it calls
+    ``gtm_init``), ``gbldir`` is the global directory the engine opens first."""
     global _runtime
     with _lock:
         if _runtime is None or _runtime._closed:
@@ -133,5 +133,5 @@ def get_runtime(env: GtmEnvironment) -> GtmRuntime:
                     "GT.M was shut down in this process and cannot start again (gtm_init runs "
                     "once per process)"
                 )
-            _runtime = GtmRuntime(env)
+            _runtime = GtmRuntime(make, gbldir)
         return _runtime

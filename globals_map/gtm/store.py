@@ -23,12 +23,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import CallIns
+from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
 from globals_map.gtm.packing import (
     pack_set,
@@ -63,6 +63,23 @@ def _g(name: str) -> bytes:
     return b"^" + normalize_name(name).encode("ascii")
 
 
+# Jobs for the engine thread, closed over their arguments.
+def _set(g: bytes, pk: bytes, value: bytes) -> Callable[[EngineCalls], None]:
+    return lambda ci: ci.set(g, pk, value)
+
+
+def _kill(g: bytes, pk: bytes, node_only: bool) -> Callable[[EngineCalls], None]:
+    return lambda ci: ci.kill(g, pk, node_only)
+
+
+def _set_many(packet: bytes) -> Callable[[EngineCalls], int]:
+    return lambda ci: ci.set_many(packet)
+
+
+def _names(after: bytes) -> Callable[[EngineCalls], list[bytes]]:
+    return lambda ci: ci.names(after)
+
+
 class GtmStore:
     """GlobalStore on a GT.M database through the call-in interface."""
 
@@ -80,9 +97,14 @@ class GtmStore:
         self.env = env or discover(
             gtm_dist=gtm_dist, gbldir=gbldir, routines=routines, cache_dir=cache_dir
         )
-        self._gbldir = str(self.env.gbldir)
-        self._gbldir_bytes = self._gbldir.encode()
-        self._rt: GtmRuntime = get_runtime(self.env)
+        genv = self.env
+        self._setup(get_runtime(lambda: CallIns(genv), str(genv.gbldir)), str(genv.gbldir))
+
+    def _setup(self, runtime: GtmRuntime, gbldir: str) -> None:
+        """State shared by every engine store: the runtime, the global directory, the locks."""
+        self._gbldir = gbldir
+        self._gbldir_bytes = gbldir.encode()
+        self._rt: GtmRuntime = runtime
         self._mutex = threading.RLock()
         self._undo: list[_Undo] | None = None
         self._marks: list[int] = []
@@ -91,11 +113,11 @@ class GtmStore:
         self._closed = False
 
     # -- plumbing ------------------------------------------------------------------------
-    def _bind(self, fn: Callable[[CallIns], T]) -> Callable[[CallIns], T]:
+    def _bind(self, fn: Callable[[EngineCalls], T]) -> Callable[[EngineCalls], T]:
         rt = self._rt
         gbldir = self._gbldir
 
-        def job(ci: CallIns) -> T:
+        def job(ci: EngineCalls) -> T:
             if rt.current_gbldir != gbldir:
                 ci.set_gbldir(self._gbldir_bytes)
                 rt.current_gbldir = gbldir
@@ -103,7 +125,7 @@ class GtmStore:
 
         return job
 
-    def _run(self, fn: Callable[[CallIns], T]) -> T:
+    def _run(self, fn: Callable[[EngineCalls], T]) -> T:
         if self._closed:
             raise EngineError("this GtmStore is closed")
         with self._mutex:
@@ -112,6 +134,11 @@ class GtmStore:
     @property
     def runtime(self) -> GtmRuntime:
         return self._rt
+
+    @property
+    def gbldir(self) -> str:
+        """The global directory this store reads and writes."""
+        return self._gbldir
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
@@ -201,7 +228,7 @@ class GtmStore:
             return
         left = 0 if limit is None else limit
 
-        def reader(m: int, s: bytes, lim: int) -> Callable[[CallIns], tuple[int, bytes]]:
+        def reader(m: int, s: bytes, lim: int) -> Callable[[EngineCalls], tuple[int, bytes]]:
             return self._bind(lambda ci: ci.read(g, pk, s, m, lim, cap))
 
         with self._mutex:
@@ -226,7 +253,7 @@ class GtmStore:
         names: list[str] = []
         after = b""
         while True:
-            chunk = self._run(partial(CallIns.names, after=after))
+            chunk = self._run(_names(after))
             if not chunk:
                 return names
             names.extend(c.decode("ascii") for c in chunk)
@@ -243,7 +270,7 @@ class GtmStore:
                 self._run(lambda ci: ci.set(g, pk, vb))
                 return
 
-            def set_keep_old(ci: CallIns) -> tuple[int, bytes]:
+            def set_keep_old(ci: EngineCalls) -> tuple[int, bytes]:
                 old = ci.get(g, pk)
                 ci.set(g, pk, vb)
                 return old
@@ -272,7 +299,7 @@ class GtmStore:
             pk = pack_subscripts(normalize_subscripts(subs))
             vb = encode_m(check_value(value))
             if len(vb) > SET_PACKET_BYTES:
-                self._run(partial(CallIns.set, g=g, pk=pk, value=vb))
+                self._run(_set(g, pk, vb))
                 count += 1
                 continue
             rec = pack_set(g, pk, vb)
@@ -282,7 +309,7 @@ class GtmStore:
                 if pending is not None:
                     count += pending.result()
                 data = b"".join(packet)
-                pending = self._rt.submit(self._bind(partial(CallIns.set_many, packet=data)))
+                pending = self._rt.submit(self._bind(_set_many(data)))
                 packet, size = [], 0
         if pending is not None:
             count += pending.result()
@@ -311,7 +338,7 @@ class GtmStore:
                 self._run(lambda ci: ci.kill(g, pk, True))
                 return
 
-            def zkill_keep_old(ci: CallIns) -> tuple[int, bytes]:
+            def zkill_keep_old(ci: EngineCalls) -> tuple[int, bytes]:
                 old = ci.get(g, pk)
                 ci.kill(g, pk, True)
                 return old
@@ -361,15 +388,15 @@ class GtmStore:
                 kind, g, pk, old = undo.pop()
                 if kind == "tree":
                     assert isinstance(old, list)
-                    self._run(partial(CallIns.kill, g=g, pk=pk, node_only=False))
+                    self._run(_kill(g, pk, False))
                     packet = b"".join(pack_set(*node) for node in old)
                     if packet:
                         self._restore(old, packet)
                 elif old is None:
-                    self._run(partial(CallIns.kill, g=g, pk=pk, node_only=True))
+                    self._run(_kill(g, pk, True))
                 else:
                     assert isinstance(old, bytes)
-                    self._run(partial(CallIns.set, g=g, pk=pk, value=old))
+                    self._run(_set(g, pk, old))
         finally:
             self._undo = undo
 
@@ -378,7 +405,7 @@ class GtmStore:
             self._run(lambda ci: ci.set_many(packet))
             return
         for g, pk, v in nodes:
-            self._run(partial(CallIns.set, g=g, pk=pk, value=v))
+            self._run(_set(g, pk, v))
 
     @contextmanager
     def lock(
