@@ -215,7 +215,7 @@ class Clinical:
         dfn = _check_ien(patient_ien, "patient")
         if not self.reader.exists("2", dfn):
             raise NotFoundError(f"patient {dfn} does not exist", file="2", ien=dfn)
-        rx_iens = self.reader.multiple_values("55", dfn, "P")
+        rx_iens = self.reader.multiple_values("55", dfn, "52")
         entries = (self.reader.maybe_entry("52", rx) for rx in rx_iens)
         return [self._medication(e) for e in entries if e is not None]
 

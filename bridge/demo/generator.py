@@ -345,7 +345,7 @@ class _Generator:
     def _prescriptions(self, dfn: str, rng: random.Random) -> list[str]:
         out: list[str] = []
         for ien, sig, doses in rng.sample(self.drugs, rng.choice((0, 1, 2, 2, 3, 4))):
-            issued = (_START + timedelta(days=rng.randint(0, _SPAN_DAYS))).date()
+            issued = DEMO_TODAY - timedelta(days=rng.randint(5, 540))
             days = rng.choice((30, 90))
             expires = issued + timedelta(days=365)
             self.rx_number += 1
