@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_FORMAT",
     "FMDate",
     "FMDateError",
+    "fast_iso",
     "fm_to_external",
     "fm_to_iso",
     "iso_to_fm",
@@ -177,6 +178,36 @@ def _validate(d: FMDate) -> None:
         raise FMDateError("24 is only valid as 24:00:00 (midnight)")
     if (d.hour, d.minute, d.second) == (0, 0, 0):
         raise FMDateError("time 00:00:00 is not stored: FileMan writes midnight as .24")
+
+
+_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def fast_iso(internal: str) -> str | None:
+    """ISO 8601 of a precise internal date (``YYYMMDD`` or ``YYYMMDD.HHMM[SS]``) without
+    building an :class:`FMDate`: the decoder's hot path.  None for anything else (imprecise,
+    midnight, invalid, odd shapes): the caller then uses :meth:`FMDate.parse`, which decides
+    and explains; tests check both agree."""
+    n = len(internal)
+    if n < 7 or not internal[:7].isdigit() or (n > 7 and internal[7] != "."):
+        return None
+    y, m, d = 1700 + int(internal[:3]), int(internal[3:5]), int(internal[5:7])
+    if not (1 <= m <= 12 and 1 <= d <= _DAYS[m]) or (m == 2 and d == 29 and not _leap(y)):
+        return None
+    if n == 7:
+        return f"{y:04d}-{internal[3:5]}-{internal[5:7]}"
+    frac = internal[8:]
+    if not 1 <= len(frac) <= 6 or not frac.isdigit() or frac[-1] == "0":
+        return None
+    frac = (frac + "00000")[:6]
+    hh, mi, ss = int(frac[:2]), int(frac[2:4]), int(frac[4:])
+    if hh > 23 or mi > 59 or ss > 59:
+        return None
+    return f"{y:04d}-{internal[3:5]}-{internal[5:7]}T{frac[:2]}:{frac[2:4]}:{frac[4:]}"
+
+
+def _leap(y: int) -> bool:
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
 
 
 def fm_to_iso(internal: str) -> str:

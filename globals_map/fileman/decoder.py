@@ -84,6 +84,8 @@ class Decoder:
         self.schema = schema
         self.strict = strict
         self.formatter = ExternalFormatter(schema)
+        self._plans: dict[tuple[str, int], list[Step]] = {}
+        self._roots: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     # ---- public API --------------------------------------------------------------
     def exists(self, file: str | float, iens: str | int) -> bool:
@@ -106,8 +108,16 @@ class Decoder:
         Raises :class:`NoSuchEntryError` (601) when the entry does not exist and
         :class:`NoSuchFileError` when the file has no dictionary.
         """
-        fnum = file_number(file)
-        name, subs = entry_location(self.schema, fnum, iens)
+        fnum = file if isinstance(file, str) and file in self._roots else file_number(file)
+        root = self._roots.get(fnum)
+        text = str(iens)
+        if root is not None and text.isdigit() and text[0] != "0":
+            name, subs = root[0], (*root[1], text)  # a top-level entry: root + IEN
+        else:
+            name, subs = entry_location(self.schema, fnum, iens)
+            fdef = self.schema.file(fnum)
+            if fdef.parent is None and fdef.global_root is not None:
+                self._roots[fnum] = (fdef.global_root.name, fdef.global_root.subscripts)
         nodes = self.schema.store.read_subtree(name, subs)
         if not nodes:
             raise NoSuchEntryError("The entry does not exist.", file=fnum, ien=str(iens))
@@ -142,6 +152,16 @@ class Decoder:
         self.formatter.clear_cache()
 
     # ---- decoding ----------------------------------------------------------------
+    def _plan(self, fdef: FileDef, fields: Sequence[str] | None) -> list[Step]:
+        """The compiled steps for a file's fields (cached for "all fields")."""
+        if fields is None:
+            key = (fdef.number, id(fdef))
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = [compile_step(f) for f in fdef.fields.values()]
+            return plan
+        return [compile_step(fdef.field(f)) for f in fields]
+
     def _decode_items(
         self,
         fdef: FileDef,
@@ -163,19 +183,66 @@ class Decoder:
                     deep[rel[0]] = lst = []
                 lst.append((rel[1:], value))
         record = Record(fdef.number, ien, iens)
-        if fields is None:
-            selected: Iterable[FieldDef] = fdef.fields.values()
-        else:
-            selected = [fdef.field(f) for f in fields]
-        for fld in selected:
-            if fld.type is FieldType.MULTIPLE:
-                if not multiples:
-                    continue
-                record.values[fld.number] = self._multiple(fld, iens, deep)
-            elif fld.type is FieldType.WORD_PROCESSING:
-                record.values[fld.number] = self._word_processing(fld, deep)
+        values = record.values
+        splits: dict[str, list[str]] = {}
+        fmt = self.formatter
+        dates = fmt._date_cache
+        pointers = fmt._pointer_cache
+        for fld, kind, node, piece, extract, codes, target in self._plan(fdef, fields):
+            if kind >= K_COMPUTED:  # not read from a piece
+                if kind == K_MULTIPLE:
+                    if multiples:
+                        values[fld.number] = self._multiple(fld, iens, deep)
+                elif kind == K_WP:
+                    values[fld.number] = self._word_processing(fld, deep)
+                else:
+                    values[fld.number] = self._unstored(fld, kind, ien, iens)
+                continue
+            # the internal value: piece or extract of its node (REAL^DIQG)
+            if extract is None:
+                parts = splits.get(node)
+                if parts is None:
+                    raw = top.get(node)
+                    parts = splits[node] = raw.split("^") if raw is not None else []
+                internal = parts[piece] if piece < len(parts) else ""
             else:
-                record.values[fld.number] = self._scalar(fld, ien, iens, top)
+                raw = top.get(node)
+                internal = raw[extract[0] - 1 : extract[1]] if raw is not None else ""
+                if internal.strip(" ") == "":  # spaces are null
+                    internal = ""
+            num, label, ftype = fld.number, fld.label, fld.type
+            if internal == "":
+                values[num] = FieldValue(fld.file, num, label, ftype, "", "")
+                continue
+            if kind == K_PLAIN:
+                values[num] = FieldValue(fld.file, num, label, ftype, internal, internal, internal)
+                continue
+            if kind == K_SET:
+                assert codes is not None
+                ext = codes.get(internal)
+                if ext is not None:
+                    values[num] = FieldValue(fld.file, num, label, ftype, internal, ext, internal)
+                    continue
+            elif kind == K_DATE:
+                hit = dates.get(internal)
+                if hit is not None:
+                    values[num] = FieldValue(fld.file, num, label, ftype, internal, hit[0], hit[1])
+                    continue
+            elif kind == K_NUMERIC:
+                if internal.isdigit():
+                    values[num] = FieldValue(
+                        fld.file, num, label, ftype, internal, internal, int(internal)
+                    )
+                    continue
+            elif kind == K_POINTER:
+                assert target is not None
+                phit = pointers.get((target, internal))
+                if phit is not None and internal.isdigit():
+                    fv = FieldValue(fld.file, num, label, ftype, internal, phit[0], int(internal))
+                    fv.exact, fv.target_file, fv.target_ien = phit[1], target, internal
+                    values[num] = fv
+                    continue
+            values[num] = self._formatted(fld, internal, iens)
         return record
 
     def _fail(self, fv: FieldValue, message: str, iens: str) -> None:
@@ -184,43 +251,29 @@ class Decoder:
             raise err
         fv.error = err
 
-    def _scalar(self, fld: FieldDef, ien: str, iens: str, top: dict[str, str]) -> FieldValue:
+    def _unstored(self, fld: FieldDef, kind: int, ien: str, iens: str) -> FieldValue:
         fv = FieldValue(fld.file, fld.number, fld.label, fld.type)
-        st = fld.storage
-        if fld.type is FieldType.COMPUTED:
+        if kind == K_COMPUTED:
             fv.evaluated = False
-            return fv
-        if st is None:
-            if fld.number == ".001":  # NUMBER: the IEN itself (DIQG: I DIQGDRN=.001 S Y=DA)
-                fv.internal = fv.external = ien
-                fv.value = int(ien) if ien.isdigit() else Decimal(ien)
-                return fv
-            self._fail(fv, "field has no storage in the dictionary", iens)
-            return fv
-        node = top.get(st.node)
-        if node is None:
-            internal = ""
-        elif st.extract is not None:
-            internal = node[st.extract[0] - 1 : st.extract[1]]
-            if internal.strip(" ") == "":  # REAL^DIQG: spaces are null
-                internal = ""
+        elif kind == K_NUMBER:  # NUMBER: the IEN itself (DIQG: I DIQGDRN=.001 S Y=DA)
+            fv.internal = fv.external = ien
+            fv.value = int(ien) if ien.isdigit() else Decimal(ien)
         else:
-            piece = st.piece or 1
-            internal = node.split("^")[piece - 1] if node.count("^") >= piece - 1 else ""
-        fv.internal = internal
-        if internal == "":
-            fv.external = ""
-            return fv
+            self._fail(fv, "field has no storage in the dictionary", iens)
+        return fv
+
+    def _formatted(self, fld: FieldDef, internal: str, iens: str) -> FieldValue:
+        """The general path: EXTERNAL^DIDU's rules through the formatter (fills its caches)."""
+        fv = FieldValue(fld.file, fld.number, fld.label, fld.type, internal)
         try:
             ext, value, exact, target = self.formatter.external(fld, internal, ien=iens)
         except FieldValueError as exc:
-            if self.strict:
-                raise FieldValueError(
-                    exc.message, file=fld.file, ien=iens, field=fld.number, code=exc.code
-                ) from None
-            fv.error = FieldValueError(
+            err = FieldValueError(
                 exc.message, file=fld.file, ien=iens, field=fld.number, code=exc.code
             )
+            if self.strict:
+                raise err from None
+            fv.error = err
             return fv
         fv.external, fv.value, fv.exact = ext, value, exact
         if target is not None:
@@ -232,7 +285,7 @@ class Decoder:
         assert fv.lines is not None
         node = fld.storage.node if fld.storage else None
         for rel, value in deep.get(node, ()) if node is not None else ():
-            if len(rel) == 2 and rel[1] == "0" and rel[0] != "0" and is_canonical_number(rel[0]):
+            if len(rel) == 2 and rel[1] == "0" and rel[0] != "0" and _is_entry_key(rel[0]):
                 fv.lines.append(value)
         return fv
 
@@ -251,7 +304,7 @@ class Decoder:
         order: list[str] = []
         for rel, value in deep.get(fld.storage.node, ()):
             key = rel[0]
-            if key == "0" or not is_canonical_number(key) or Decimal(key) <= 0:
+            if not _is_entry_key(key):
                 continue  # the subfile header and its cross-references
             grp = groups.get(key)
             if grp is None:
@@ -261,3 +314,55 @@ class Decoder:
         for key in order:
             fv.records.append(self._decode_items(sub, f"{key},{iens}", groups[key], None, True))
         return fv
+
+
+def _is_entry_key(key: str) -> bool:
+    """A subscript that is an entry number (> 0), not a header (0) or an index name."""
+    if key.isdigit():
+        return key[0] != "0"
+    return is_canonical_number(key) and not key.startswith("-") and key != "0"
+
+
+# ---- compiled steps ------------------------------------------------------------------------
+# kinds read from a piece first, then those that are not (K_COMPUTED and above)
+K_PLAIN, K_SET, K_DATE, K_POINTER, K_NUMERIC, K_GENERIC = range(6)
+K_COMPUTED, K_NUMBER, K_NOSTORE, K_WP, K_MULTIPLE = range(10, 15)
+
+#: (field, kind, node, 0-based piece, extract, set codes, pointer target file)
+Step = tuple[
+    FieldDef, int, str, int, "tuple[int, int] | None", "dict[str, str] | None", "str | None"
+]
+
+
+def compile_step(fld: FieldDef) -> Step:
+    """How to decode one field, decided once per file: the hot loop only dispatches."""
+    t = fld.type
+    st = fld.storage
+    if t is FieldType.MULTIPLE:
+        return (fld, K_MULTIPLE, "", 0, None, None, None)
+    if t is FieldType.WORD_PROCESSING:
+        return (fld, K_WP, "", 0, None, None, None)
+    if t is FieldType.COMPUTED:
+        return (fld, K_COMPUTED, "", 0, None, None, None)
+    if st is None:
+        return (fld, K_NUMBER if fld.number == ".001" else K_NOSTORE, "", 0, None, None, None)
+    piece = (st.piece or 1) - 1
+    transformed = bool(fld.output_transform) and t not in (
+        FieldType.POINTER,
+        FieldType.VARIABLE_POINTER,
+    )
+    kind = K_GENERIC
+    if transformed:
+        kind = K_GENERIC
+    elif t in (FieldType.FREE_TEXT, FieldType.MUMPS):
+        kind = K_PLAIN
+    elif t is FieldType.SET:
+        kind = K_SET
+    elif t is FieldType.DATE:
+        kind = K_DATE
+    elif t is FieldType.NUMERIC:
+        kind = K_NUMERIC
+    elif t is FieldType.POINTER and fld.pointer_file:
+        kind = K_POINTER
+    codes = dict(fld.codes) if kind == K_SET else None
+    return (fld, kind, st.node, piece, st.extract, codes, fld.pointer_file)

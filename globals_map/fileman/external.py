@@ -19,7 +19,7 @@ from globals_map.fileman.transforms import find_transform
 from parsers.canonical import is_canonical_number
 from parsers.dd_spec import FieldType, GlobalRoot, parse_global_root
 from parsers.errors import ParseError
-from parsers.fmdate import FMDate, FMDateError, fm_to_external
+from parsers.fmdate import FMDate, FMDateError, fast_iso, fm_to_external
 
 __all__ = ["ExternalFormatter", "Formatted"]
 
@@ -33,6 +33,8 @@ _CACHE_MAX = 200_000
 
 def _is_ien(text: str) -> bool:
     """An entry number: a positive canonical number (``1``, ``90001``, POSTMASTER's ``.5``)."""
+    if text.isdigit():
+        return text[0] != "0"
     return is_canonical_number(text) and not text.startswith("-") and text != "0"
 
 
@@ -101,10 +103,12 @@ class ExternalFormatter:
         hit = self._date_cache.get(internal)
         if hit is not None:
             return hit
-        try:
-            iso = FMDate.parse(internal).to_iso()
-        except FMDateError as exc:
-            raise FieldValueError(f"not a valid date: {exc.message}", code=330) from None
+        iso = fast_iso(internal)
+        if iso is None:  # not the common shape: the full parser decides (and explains)
+            try:
+                iso = FMDate.parse(internal).to_iso()
+            except FMDateError as exc:
+                raise FieldValueError(f"not a valid date: {exc.message}", code=330) from None
         out = (fm_to_external(internal, self.schema.date_format), iso)
         if len(self._date_cache) >= _CACHE_MAX:
             self._date_cache.clear()

@@ -211,6 +211,10 @@ class Schema:
 
     def file(self, number: str | int | float | Decimal) -> FileDef:
         """The file's definition; :class:`NoSuchFileError` when it has no ``^DD``."""
+        if isinstance(number, str):
+            hit = self._files.get(number)
+            if hit is not None:
+                return hit
         key = file_number(number)
         cached = self._files.get(key)
         if cached is not None:

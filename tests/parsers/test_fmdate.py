@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parsers.fmdate import FMDate, FMDateError, fm_to_external, fm_to_iso, iso_to_fm
+from parsers.fmdate import FMDate, FMDateError, fast_iso, fm_to_external, fm_to_iso, iso_to_fm
 
 
 @st.composite
@@ -17,18 +18,7 @@ def fm_dates(draw: st.DrawFn) -> FMDate:
     month = draw(st.integers(0, 12))
     day = 0
     if month:
-        day = draw(
-            st.integers(
-                0,
-                28
-                if month == 2 and year % 4
-                else 31
-                if month in (1, 3, 5, 7, 8, 10, 12)
-                else 29
-                if month == 2
-                else 30,
-            )
-        )
+        day = draw(st.integers(0, monthrange(year, month)[1]))
     if not day or draw(st.booleans()):
         return FMDate(year, month, day)
     hour = draw(st.integers(0, 24))
@@ -145,3 +135,20 @@ def test_invalid_iso_raises(bad: str) -> None:
 )
 def test_external_form_follows_fmte(internal: str, flags: str, expected: str) -> None:
     assert fm_to_external(internal, flags) == expected
+
+
+@given(fm_dates())
+def test_fast_iso_agrees_with_the_parser(d: FMDate) -> None:
+    internal = d.to_internal()
+    fast = fast_iso(internal)
+    if d.is_imprecise or d.hour == 24:
+        assert fast is None
+    else:
+        assert fast == d.to_iso()
+
+
+@given(st.text(alphabet="0123456789.", max_size=16))
+def test_fast_iso_never_accepts_what_the_parser_refuses(text: str) -> None:
+    fast = fast_iso(text)
+    if fast is not None:
+        assert FMDate.parse(text).to_iso() == fast
