@@ -23,7 +23,7 @@ from api.context import RequestContextMiddleware
 from api.deps import Services
 from api.routers import fhir, fileman, health, rpc
 from bridge.facade import Bridge
-from bridge.fhir import FhirService, MappingContext
+from bridge.fhir import MappingContext
 from bridge.settings import Settings, load_settings
 
 DESCRIPTION = """\
@@ -65,7 +65,7 @@ def create_app(
     )
     app.state.services = Services(
         bridge=bridge,
-        fhir=FhirService(bridge.clinical, mapping or MappingContext()),
+        mapping=mapping or MappingContext(),
         auth=auth,
         rpc_allow_list=frozenset(n.strip().upper() for n in allow),
         version=_version(),

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from api.audit import AuditContext
 from api.auth import Authenticator, Principal
 from bridge.facade import Bridge
-from bridge.fhir import FhirService
+from bridge.fhir import FhirService, MappingContext
 
 api_key_scheme = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key (printed at startup in demo mode)"
@@ -27,10 +27,19 @@ class Services:
     """What the routes use, built once per app."""
 
     bridge: Bridge
-    fhir: FhirService
+    mapping: MappingContext
     auth: Authenticator
     rpc_allow_list: frozenset[str]
     version: str
+    _fhir: FhirService | None = None
+
+    @property
+    def fhir(self) -> FhirService:
+        """The FHIR service, made on first use: a broker-only bridge has no clinical store,
+        and its FHIR routes then answer 503 (ConfigurationError) instead of failing startup."""
+        if self._fhir is None:
+            self._fhir = FhirService(self.bridge.clinical, self.mapping)
+        return self._fhir
 
 
 def services(request: Request) -> Services:

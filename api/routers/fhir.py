@@ -14,6 +14,7 @@ from starlette.responses import Response
 from api.deps import Audit, PhiCaller, Svc, caller
 from api.errors import FHIR_JSON, FhirResponse
 from api.models import CapabilityStatement, OperationOutcome, bundle_model, resource_model
+from bridge.fhir import capability_statement
 from bridge.fhir.errors import ResourceNotFoundError, UnsupportedResourceError
 from bridge.fhir.mapping.common import Json
 from bridge.fhir.params import MAX_COUNT
@@ -43,7 +44,7 @@ def base_url(request: Request) -> str:
     summary="CapabilityStatement: what this server supports",
 )
 async def metadata(request: Request, svc: Svc) -> Response:
-    return FhirResponse(svc.fhir.capability_statement(base_url(request), svc.version))
+    return FhirResponse(capability_statement(base_url(request), svc.version))
 
 
 def _patient_of(resource: Json) -> str | None:

@@ -47,6 +47,12 @@ class RpcCall(BaseModel):
     )
 
 
+def _call(pool: Any, rpc: str, params: list[Any]) -> Any:
+    """One call on a pooled, signed-on connection (rpc.pool.BrokerPool.run retries once on a
+    fresh connection when a reused one was dropped)."""
+    return pool.run(lambda client: client.call_with(rpc, params))
+
+
 class RpcResult(BaseModel):
     rpc: str
     kind: str
@@ -79,7 +85,7 @@ async def call_rpc(
             "no RPC Broker is configured; set broker.host (VISTA_BRIDGE_BROKER__HOST)"
         )
     params: list[Any] = [dict(p) if isinstance(p, dict) else p for p in body.params]
-    result = await run_in_threadpool(pool.call, rpc, *params)
+    result = await run_in_threadpool(_call, pool, rpc, params)
     return RpcResult(
         rpc=rpc,
         kind=str(getattr(result.kind, "name", result.kind)).lower(),
