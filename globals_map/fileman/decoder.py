@@ -137,10 +137,10 @@ class Decoder:
     ) -> Record:
         """Decode an entry from nodes the caller already read (``base`` = the number of
         subscripts of the entry node itself), e.g. from a bulk read over many entries."""
-        items: Items = [(s[base:], v) for s, v in nodes]
         text = str(iens)
         iens_text = text if text.endswith(",") else text + ","
-        return self._decode_items(self.schema.file(file), iens_text, items, fields, multiples)
+        items = nodes if isinstance(nodes, list) else list(nodes)
+        return self._decode_items(self.schema.file(file), iens_text, items, fields, multiples, base)
 
     def external(self, file: str | float, field: str | float, internal: str) -> str:
         """FileMan's external form of one internal value ($$EXTERNAL^DILFD); raises
@@ -169,26 +169,32 @@ class Decoder:
         items: Items,
         fields: Sequence[str] | None,
         multiples: bool,
+        base: int = 0,
     ) -> Record:
+        """Decode one entry from its nodes; ``items`` hold subscripts from ``base`` on."""
         ien = iens.split(",", 1)[0]
         top: dict[str, str] = {}
         deep: dict[str, Items] = {}
-        for rel, value in items:
-            n = len(rel)
+        first = base + 1
+        for subs, value in items:
+            n = len(subs) - base
             if n == 1:
-                top[rel[0]] = value
+                top[subs[base]] = value
             elif n > 1:
-                lst = deep.get(rel[0])
+                key = subs[base]
+                lst = deep.get(key)
                 if lst is None:
-                    deep[rel[0]] = lst = []
-                lst.append((rel[1:], value))
+                    deep[key] = lst = []
+                lst.append((subs[first:], value))
         record = Record(fdef.number, ien, iens)
         values = record.values
         splits: dict[str, list[str]] = {}
         fmt = self.formatter
         dates = fmt._date_cache
         pointers = fmt._pointer_cache
-        for fld, kind, node, piece, extract, codes, target in self._plan(fdef, fields):
+        for fld, kind, node, piece, extract, codes, target, fnum, num, label in self._plan(
+            fdef, fields
+        ):
             if kind >= K_COMPUTED:  # not read from a piece
                 if kind == K_MULTIPLE:
                     if multiples:
@@ -210,35 +216,35 @@ class Decoder:
                 internal = raw[extract[0] - 1 : extract[1]] if raw is not None else ""
                 if internal.strip(" ") == "":  # spaces are null
                     internal = ""
-            num, label, ftype = fld.number, fld.label, fld.type
+            ftype = fld.type
             if internal == "":
-                values[num] = FieldValue(fld.file, num, label, ftype, "", "")
+                values[num] = FieldValue(fnum, num, label, ftype, "", "")
                 continue
             if kind == K_PLAIN:
-                values[num] = FieldValue(fld.file, num, label, ftype, internal, internal, internal)
+                values[num] = FieldValue(fnum, num, label, ftype, internal, internal, internal)
                 continue
             if kind == K_SET:
                 assert codes is not None
                 ext = codes.get(internal)
                 if ext is not None:
-                    values[num] = FieldValue(fld.file, num, label, ftype, internal, ext, internal)
+                    values[num] = FieldValue(fnum, num, label, ftype, internal, ext, internal)
                     continue
             elif kind == K_DATE:
                 hit = dates.get(internal)
                 if hit is not None:
-                    values[num] = FieldValue(fld.file, num, label, ftype, internal, hit[0], hit[1])
+                    values[num] = FieldValue(fnum, num, label, ftype, internal, hit[0], hit[1])
                     continue
             elif kind == K_NUMERIC:
                 if internal.isdigit():
                     values[num] = FieldValue(
-                        fld.file, num, label, ftype, internal, internal, int(internal)
+                        fnum, num, label, ftype, internal, internal, int(internal)
                     )
                     continue
             elif kind == K_POINTER:
                 assert target is not None
                 phit = pointers.get((target, internal))
                 if phit is not None and internal.isdigit():
-                    fv = FieldValue(fld.file, num, label, ftype, internal, phit[0], int(internal))
+                    fv = FieldValue(fnum, num, label, ftype, internal, phit[0], int(internal))
                     fv.exact, fv.target_file, fv.target_ien = phit[1], target, internal
                     values[num] = fv
                     continue
@@ -328,9 +334,19 @@ def _is_entry_key(key: str) -> bool:
 K_PLAIN, K_SET, K_DATE, K_POINTER, K_NUMERIC, K_GENERIC = range(6)
 K_COMPUTED, K_NUMBER, K_NOSTORE, K_WP, K_MULTIPLE = range(10, 15)
 
-#: (field, kind, node, 0-based piece, extract, set codes, pointer target file)
+#: (field, kind, node, 0-based piece, extract, set codes, pointer target file,
+#:  file number, field number, label)
 Step = tuple[
-    FieldDef, int, str, int, "tuple[int, int] | None", "dict[str, str] | None", "str | None"
+    FieldDef,
+    int,
+    str,
+    int,
+    "tuple[int, int] | None",
+    "dict[str, str] | None",
+    "str | None",
+    str,
+    str,
+    str,
 ]
 
 
@@ -339,13 +355,24 @@ def compile_step(fld: FieldDef) -> Step:
     t = fld.type
     st = fld.storage
     if t is FieldType.MULTIPLE:
-        return (fld, K_MULTIPLE, "", 0, None, None, None)
+        return (fld, K_MULTIPLE, "", 0, None, None, None, fld.file, fld.number, fld.label)
     if t is FieldType.WORD_PROCESSING:
-        return (fld, K_WP, "", 0, None, None, None)
+        return (fld, K_WP, "", 0, None, None, None, fld.file, fld.number, fld.label)
     if t is FieldType.COMPUTED:
-        return (fld, K_COMPUTED, "", 0, None, None, None)
+        return (fld, K_COMPUTED, "", 0, None, None, None, fld.file, fld.number, fld.label)
     if st is None:
-        return (fld, K_NUMBER if fld.number == ".001" else K_NOSTORE, "", 0, None, None, None)
+        return (
+            fld,
+            K_NUMBER if fld.number == ".001" else K_NOSTORE,
+            "",
+            0,
+            None,
+            None,
+            None,
+            fld.file,
+            fld.number,
+            fld.label,
+        )
     piece = (st.piece or 1) - 1
     transformed = bool(fld.output_transform) and t not in (
         FieldType.POINTER,
@@ -365,4 +392,15 @@ def compile_step(fld: FieldDef) -> Step:
     elif t is FieldType.POINTER and fld.pointer_file:
         kind = K_POINTER
     codes = dict(fld.codes) if kind == K_SET else None
-    return (fld, kind, st.node, piece, st.extract, codes, fld.pointer_file)
+    return (
+        fld,
+        kind,
+        st.node,
+        piece,
+        st.extract,
+        codes,
+        fld.pointer_file,
+        fld.file,
+        fld.number,
+        fld.label,
+    )
