@@ -2,6 +2,7 @@
 shows them, and lookups that follow FileMan's own rules.  Reads only; writes go through the
 filer (``globals_map.fileman.filer``)."""
 
+from globals_map.fileman.dbs import dialog_text, gets_fields, lister_fields
 from globals_map.fileman.decoder import Decoder, entry_location, parse_iens
 from globals_map.fileman.errors import (
     AmbiguousMatchError,
@@ -49,6 +50,9 @@ __all__ = [
     "Schema",
     "SchemaIssue",
     "VariablePointerTarget",
+    "dialog_text",
     "entry_location",
+    "gets_fields",
+    "lister_fields",
     "parse_iens",
 ]

@@ -35,6 +35,8 @@ class _Coded(FileManError):
     ) -> None:
         if code is not None:
             self.code = code
+        #: the dialog parameters FileMan fills in its text (``dbs.dialog_text``)
+        self.params: dict[str, str] = {}
         super().__init__(message, file=file, ien=ien, field=field)
 
 
@@ -81,3 +83,4 @@ class AmbiguousMatchError(_Coded):
         self.value = value
         self.iens = iens
         super().__init__(message, file=file)
+        self.params = {"1": value, "FILE": self.file or ""}

@@ -15,8 +15,12 @@ from globals_map.fileman import (
     Decoder,
     Finder,
     NoSuchEntryError,
+    NoSuchFieldError,
     Record,
     Schema,
+    dialog_text,
+    gets_fields,
+    lister_fields,
 )
 from tests.globals_map.fileman_lab import golden_lines, golden_params, lab_store
 
@@ -86,8 +90,9 @@ def _ours(record: Record) -> dict[str, Row]:
     return out
 
 
-def _fields(params: dict[str, str]) -> list[str] | None:
-    return None if params["FIELDS"] == "*" else params["FIELDS"].split(";")
+def _fields(params: dict[str, str]) -> list[str]:
+    schema = Schema(lab_store())
+    return gets_fields(schema.file(params["FILE"]), params["FIELDS"])[0]
 
 
 @pytest.mark.parametrize("flow", GETS)
@@ -124,12 +129,13 @@ def test_gets_on_a_missing_entry_is_error_601(flow: str, decoder: Decoder) -> No
         at = lines.index("[BEGIN_diERRORS]")
         assert lines[at + 1].split("^")[0] == str(info.value.code)
         assert lines[at + 2] == info.value.message
+        assert dialog_text(lab_store(), 601, info.value.params) == [lines[at + 2]]
 
 
 def _lister_rows(
     finder: Finder, decoder: Decoder, params: dict[str, str]
 ) -> tuple[list[str], str | None]:
-    fields = [f for f in params["FIELDS"].split(";") if f != "@"]
+    fields = lister_fields(finder.schema.file(params["FILE"]), params["FIELDS"])
     page = finder.list_entries(
         params["FILE"],
         index=params.get("XREF", "B"),
@@ -197,6 +203,8 @@ def test_find1_ambiguous_value_is_error_299_naming_file_and_value(finder: Finder
     assert err.file == head[2]
     assert f"1^{err.value}" in lines and f"FILE^{err.file}" in lines
     assert len(err.iens) > 1
+    text = dialog_text(lab_store(), err.code, err.params)
+    assert lines[at + 1 + len(err.params) + 1 : at + 2 + len(err.params) + len(text)] == text
 
 
 def test_finder_partial_match_returns_fileman_rows(finder: Finder, decoder: Decoder) -> None:
@@ -205,7 +213,7 @@ def test_finder_partial_match_returns_fileman_rows(finder: Finder, decoder: Deco
     assert rpc == "DDR FINDER"
     lines = golden_lines(flow)
     assert lines[0] == "[BEGIN_diDATA]" and lines[-1] == "[END_diDATA]"
-    fields = [f for f in params["FIELDS"].split(";") if f != "@"]
+    fields = lister_fields(finder.schema.file(params["FILE"]), params["FIELDS"])
     page = finder.find(
         params["FILE"],
         params["VALUE"],
@@ -219,3 +227,19 @@ def test_finder_partial_match_returns_fileman_rows(finder: Finder, decoder: Deco
         rows.append("^".join([entry.ien, *((rec[f].external or "") for f in fields)]))
     assert rows == lines[1:-1]
     assert not page.more
+
+
+def test_fields_parameters_follow_gets_and_lister_rules(schema: Schema) -> None:
+    rpc = schema.file(8994)
+    assert gets_fields(rpc, ".01:.05")[0] == [".01", ".02", ".03", ".04", ".05"]
+    assert gets_fields(rpc, "*") == (list(rpc.fields), False)
+    assert gets_fields(rpc, "**")[1] is True
+    assert gets_fields(rpc, ".04;2") == ([".04", "2"], True)
+    with pytest.raises(NoSuchFieldError):
+        gets_fields(rpc, "77")
+    with pytest.raises(NoSuchFieldError):
+        gets_fields(rpc, "NAME")
+    allergies = schema.file(120.82)
+    assert lister_fields(allergies, "@;.01;1") == [".01", "1"]
+    assert lister_fields(allergies, "1") == [".01", "1"]
+    assert lister_fields(allergies, "@") == []
