@@ -17,6 +17,7 @@ from globals_map.fileman.schema import (
     FieldDef,
     FileDef,
     Index,
+    Key,
     VariablePointerTarget,
     field_sort_key,
 )
@@ -78,6 +79,7 @@ def load_file(schema: Schema, number: str, nodes: list[NodeItem]) -> FileDef:
             flds = (*idx.fields, rel[3]) if idx else (rel[3],)
             fdef.indexes[name] = Index(file=number, name=name, root_file=rel[2], fields=flds)
     _new_style_indexes(schema, fdef)
+    _keys(schema, fdef)
     for num in sorted(by_field, key=field_sort_key):
         fnodes = by_field[num]
         if ("0",) not in fnodes:
@@ -125,6 +127,33 @@ def _new_style_indexes(schema: Schema, fdef: FileDef) -> None:
             kind=p[3] if len(p) > 3 else "",
             use=p[7] if len(p) > 7 else "",
             description=p[2] if len(p) > 2 else "",
+        )
+
+
+def _keys(schema: Schema, fdef: FileDef) -> None:
+    """Keys from ``^DD("KEY")`` (file .31): 0 node ``file^name^priority^uniqueness index``,
+    fields in ``^DD("KEY",ien,2,n,0)`` = ``field^file^sequence``."""
+    store = schema.store
+    for ien in iter_subscripts(store, "DD", ("KEY", "B", fdef.number)):
+        zero = store.get("DD", ("KEY", ien, "0"))
+        if zero is None:
+            schema._issue(fdef, None, f'^DD("KEY","B") names key {ien} with no 0 node')
+            continue
+        p = [*zero.split("^"), "", "", ""]
+        seq: list[tuple[str, str]] = []
+        for sub in iter_subscripts(store, "DD", ("KEY", ien, "2")):
+            if sub == "0" or not is_canonical_number(sub):
+                continue
+            comp = [*(store.get("DD", ("KEY", ien, "2", sub, "0")) or "").split("^"), "", ""]
+            seq.append((comp[2] or sub, comp[0]))
+        seq.sort(key=lambda t: field_sort_key(t[0]) if is_canonical_number(t[0]) else 0)
+        fdef.keys[p[1]] = Key(
+            file=fdef.number,
+            name=p[1],
+            priority=p[2],
+            fields=tuple(f for _, f in seq),
+            uniqueness_index=p[3],
+            number=ien,
         )
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "FieldType",
     "FileDef",
     "Index",
+    "Key",
     "Schema",
     "SchemaIssue",
     "VariablePointerTarget",
@@ -101,6 +102,19 @@ class Index:
 
 
 @dataclass(frozen=True, slots=True)
+class Key:
+    """A FileMan key (``^DD("KEY",ien)``, file .31): ``priority`` P (primary) or S, the
+    fields in sequence, and the uniqueness index (a ``^DD("IX")`` IEN)."""
+
+    file: str
+    name: str
+    priority: str
+    fields: tuple[str, ...]
+    uniqueness_index: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class VariablePointerTarget:
     """One file a variable pointer may point to (``^DD(file,field,"V",n,0)``)."""
 
@@ -167,6 +181,7 @@ class FileDef:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     identifiers: dict[str, str] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)
     lookup: str = ""
     issues: list[SchemaIssue] = field(default_factory=list)
 

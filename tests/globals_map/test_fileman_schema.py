@@ -195,3 +195,16 @@ def test_subfile_whose_up_node_is_wrong_is_reported() -> None:
     schema = Schema(s)
     assert any("UP" in i.message for i in schema.file(901).issues)
     assert any("parent" in i.message for i in schema.file("901.01").issues)
+
+
+def test_keys_are_read_from_dd_key() -> None:
+    s = MemoryStore()
+    s.set("DD", ("902", ".01", "0"), "NAME^F^^0;1^Q")
+    s.set("DD", ("902", "1", "0"), "CODE^F^^0;2^Q")
+    s.set("DD", ("KEY", "7", "0"), "902^A^P^12")
+    s.set("DD", ("KEY", "7", "2", "0"), "^.312IA^2^2")
+    s.set("DD", ("KEY", "7", "2", "1", "0"), "1^902^2")
+    s.set("DD", ("KEY", "7", "2", "2", "0"), ".01^902^1")
+    s.set("DD", ("KEY", "B", "902", "7"), "")
+    key = Schema(s).file(902).keys["A"]
+    assert (key.priority, key.fields, key.uniqueness_index) == ("P", (".01", "1"), "12")
