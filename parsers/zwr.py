@@ -178,16 +178,29 @@ def _complete(prefix: str) -> bool:
     return True
 
 
+#: An error keeps at most this much of its line (a lenient load may collect many errors).
+MAX_SHOWN = 2000
+
+
+def _shown(line: str, column: int) -> str:
+    """The line as an error keeps it: whole when short, else cut after the error's column."""
+    if len(line) <= MAX_SHOWN:
+        return line
+    return line[: max(MAX_SHOWN, column + 40)] + "..."
+
+
 def parse_zwr_line(line: str, *, source: str = "<string>", lineno: int = 1) -> NodeTuple:
     """One node line through the grammar (the reference path); raises :class:`ParseError`."""
     try:
         result = _PARSER.parse(line)
     except UnexpectedInput as exc:
         message, column = _grammar_error(exc, line)
-        raise ParseError(message, source=source, line=lineno, column=column, text=line) from None
+        shown = _shown(line, column)
+        raise ParseError(message, source=source, line=lineno, column=column, text=shown) from None
     except _LineError as exc:
+        shown = _shown(line, exc.column)
         raise ParseError(
-            exc.message, source=source, line=lineno, column=exc.column, text=line
+            exc.message, source=source, line=lineno, column=exc.column, text=shown
         ) from None
     assert isinstance(result, tuple)
     return result
@@ -318,9 +331,19 @@ def parse_zwr(text_or_lines: str | Iterable[str], source: str = "<string>") -> I
 
 
 def open_zwr(path: str | Path) -> Iterator[str]:
-    """The lines of a ZWR file as M strings (bytes >= 128 kept via surrogateescape)."""
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
-        yield from fh
+    """The lines of a ZWR file as M strings (bytes >= 128 kept via surrogateescape).
+
+    A file that cannot be read raises :class:`ParseError` naming it (with the OS's reason).
+    """
+    try:
+        fh = open(path, encoding="utf-8", errors="surrogateescape", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise ParseError(f"cannot read the file: {exc.strerror or exc}", source=str(path)) from None
+    with fh:
+        try:
+            yield from fh
+        except OSError as exc:
+            raise ParseError(f"read failed: {exc.strerror or exc}", source=str(path)) from None
 
 
 def parse_zwr_file(path: str | Path) -> Iterator[ZwrNode]:

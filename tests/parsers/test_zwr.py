@@ -267,3 +267,19 @@ def test_fast_path_agrees_with_the_grammar_on_real_lines() -> None:
             fast_hits += fast is not None
     assert checked > 5000
     assert fast_hits > 0.95 * checked  # the fast path really is the common path
+
+
+def test_unreadable_file_is_a_parse_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.zwr"
+    with pytest.raises(ParseError, match="cannot read the file") as info:
+        list(parse_zwr_file(missing))
+    assert info.value.source == str(missing)
+
+
+def test_error_on_a_huge_line_keeps_only_its_head() -> None:
+    line = '^X(1)="' + "a" * 100_000
+    with pytest.raises(ParseError, match="unterminated") as info:
+        parse_zwr_line(line)
+    assert info.value.text is not None
+    assert len(info.value.text) < 3000
+    assert info.value.text.startswith('^X(1)="aaa')
