@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import typer
 from pydantic import BaseModel
@@ -140,7 +140,9 @@ def handled(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ctx = next((a for a in (*args, *kwargs.values()) if isinstance(a, typer.Context)), None)
+        # typer hands commands its (vendored) click Context: recognize it by its interface.
+        found = next((a for a in (*args, *kwargs.values()) if hasattr(a, "find_root")), None)
+        ctx = cast("typer.Context | None", found)
         debug = ctx is not None and state(ctx).debug
         try:
             return func(*args, **kwargs)
