@@ -79,38 +79,49 @@ ESC(x) ;escape $C(2) (first), $C(0) and $C(1) for a bulk-read field
  Q x
  ;
 READ(g,pk,ak,mode,lim,cap,out) ;bulk read of the subtree at s(1..b) in $QUERY order
- ;mode 0: from the subtree's root; 1: after node ak; 2: at node ak (a continuation).
- ;lim caps the node count (0: none), cap the bytes of out (a lone oversize value is left out).
- ;out = "1" (stopped early) or "0" (subtree done), then "len,packed subscripts" of the node to
- ;continue at (mode 2), then the records.  Returns the number of records.
- N s,n,b,d,i,k,v,r,p,q,j,c,cnt,pre,more,tot
- D CHK(g) S b=$$UNPK(pk),p="",q="",j=0,cnt=0,more=0,tot=0,pre(0)=""
- F i=1:1:b S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
- I mode=0 S n=b,d=$$DAT() I d#2 D EMIT
- I mode>0 K s S n=$$UNPK(ak) F i=b+1:1:n S pre(i)=$S(i=1:"",1:pre(i-1)_$C(1))_$$FLD(s(i))
- I mode>0 S d=$$DAT() I mode=2,d#2 D EMIT
- I 'more N z0,z1,z2 S z0=$C(0),z1=$C(1),z2=$C(2) S:'lim lim=-1 D WALK
+ ;mode 0: from the subtree's root; 1: after node ak; 2: at node ak.  lim caps the node count
+ ;(0: none); cap bounds the bytes of out, roughly (a lone oversize value is left out).
+ ;out = "0" (subtree done), "1" (continue AT the node named next) or "2" (continue AFTER it),
+ ;then "len,packed subscripts" of that node, then the records.  Returns the record count.
+ ;Fields are first written raw; if one held a separator, the separators in the output do not
+ ;add up (CLEAN) and the chunk is read again with every field escaped (esc=1).
+ N s,n,b,d,i,k,v,r,p,q,j,c,cnt,pre,pp,more,tot,esc,e1,e2,x,z0,z1,z2
+ D CHK(g) S z0=$C(0),z1=$C(1),z2=$C(2),esc=0 S:'lim lim=-1 S:cap>400000 cap=400000
+RD1 S b=$$UNPK(pk),p="",q="",j=0,cnt=0,more=0,tot=0,e1=0,e2=0 K c,pre
+ F i=1:1:b S pre(i)=$S(i=1:"",1:pre(i-1)_z1)_$$FLD(s(i))
+ I mode=0 S n=b,pp=$S(n<2:"",1:pre(n-1)_z1),d=$$DAT() D:d#2 EMIT
+ I mode>0 K s S n=$$UNPK(ak) F i=b+1:1:n S pre(i)=$S(i=1:"",1:pre(i-1)_z1)_$$FLD(s(i))
+ I mode>0 S pp=$S(n<2:"",1:pre(n-1)_z1),d=$$DAT() I mode=2,d#2 D EMIT
+ D:'more WALK
+ I 'esc,'$$CLEAN() S esc=1 G RD1
  S k="" I more F i=1:1:n S k=k_$L(s(i))_","_s(i)
  S r=more_$L(k)_","_k
  F i=1:1:j S r=r_c(i)
  S out=r_q_p
  Q cnt
  ;
-WALK ;from node s(1..n) (emitted), whose $DATA is d: every later node of the subtree, in order.
+WALK ;from node s(1..n) (emitted, or not to be), whose $DATA is d: the later nodes, in order.
  ;The naked indicator stays at the current level, so stepping to a sibling, testing it and
- ;reading its value are ^(k) references: no indirection per node.
+ ;reading its value are ^(k) references: no indirection per node.  pp is the key prefix of
+ ;the current level (the parent's subscripts and a separator).
 W1 I d<10,n'>b Q
- I d>9 S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),""))),n=n+1,s(n)=k G W3
-W2 S k=$O(^(s(n))) I k="" Q:n-1'>b  S n=n-1 D NK(n) G W2
+ I d>9 S:n pre(n)=pp_$$FLD(s(n)),pp=pre(n)_z1 S:'n pp="" S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),""))) I k'="" S n=n+1,s(n)=k G W3
+ I d>9 S d=0,pp=$S(n<2:"",1:pre(n-1)_z1) D:n NK(n) G W1
+W2 S k=$O(^(s(n))) I k="" Q:n-1'>b  S n=n-1,pp=$S(n<2:"",1:pre(n-1)_z1) D NK(n) G W2
  S s(n)=k
-W3 S pre(n)=$S(n=1:"",1:pre(n-1)_z1)_$S(k[z0!(k[z1)!(k[z2):$$ESC(k),1:k),d=$D(^(k))
- I d#2 S v=^(k) S:v[z0!(v[z1)!(v[z2) v=$$ESC(v) S r=pre(n)_z0_v_z0 G:tot+$L(r)>cap!(cnt=lim) W4 S p=p_r,cnt=cnt+1,tot=tot+$L(r) I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,q=""
+W3 S d=$D(^(k)) I d#2 S v=^(k) G:esc!(cnt=lim)!($L(v)>cap) W4 S p=p_pp_k_z0_v_z0,cnt=cnt+1,e1=e1+n-1 I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,tot=tot+$L(q),q="" I tot>cap S more=2 Q
  G W1
 W4 D EMIT Q:more  G W1
  ;
-FLD(x) ;one field, escaped when it holds a separator
+FLD(x) ;one field as written: raw on the first pass, escaped when it must be on the second
+ Q:'esc x
  Q:'(x[$C(0))&'(x[$C(1))&'(x[$C(2)) x
  Q $$ESC(x)
+ ;
+CLEAN() ;1 when the separators in the output are exactly those the records put there
+ N i,a0,a1,a2 S a0=$L(q,z0)+$L(p,z0)-2,a1=$L(q,z1)+$L(p,z1)-2,a2=$L(q,z2)+$L(p,z2)-2
+ F i=1:1:j S a0=a0+$L(c(i),z0)-1,a1=a1+$L(c(i),z1)-1,a2=a2+$L(c(i),z2)-1
+ Q a0=(2*cnt)&(a1=e1)&(a2=e2)
  ;
 DAT() ;$DATA of node s(1..n) (n=0: the global's root), leaving the naked indicator at its level
  I n=0 Q $D(@g)
@@ -118,13 +129,13 @@ DAT() ;$DATA of node s(1..n) (n=0: the global's root), leaving the naked indicat
  ;
 EMIT ;add node s(1..n) (naked indicator at its level) to the output, or stop (more=1)
  I lim>0,cnt'<lim S more=1 Q
- S v=$S(n=0:@g,1:^(s(n)))
- I v[$C(0)!(v[$C(1))!(v[$C(2)) S v=$$ESC(v)
- S r=pre(n)_$C(0)_v_$C(0)
- I $L(r)>cap S r=pre(n)_$C(0)_$C(2)_$C(0)
- I cnt,tot+$L(r)>cap S more=1 Q
- S p=p_r,cnt=cnt+1,tot=tot+$L(r)
- I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,q=""
+ S v=$S(n=0:@g,1:^(s(n))),k=$S(n=0:"",1:pp_$$FLD(s(n))),x=0
+ I esc,v[z0!(v[z1)!(v[z2) S v=$$ESC(v)
+ S r=k_z0_v_z0
+ I $L(r)>cap S r=k_z0_z2_z0,x=1
+ I cnt,tot+$L(q)+$L(p)+$L(r)>cap S more=1 Q
+ S p=p_r,cnt=cnt+1,e1=e1+$S(n>1:n-1,1:0),e2=e2+x
+ I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,tot=tot+$L(q),q=""
  Q
  ;
 NAMES(after,out) ;global names after "after" (unquoted, no caret), $C(0)-separated, up to ~64 KB

@@ -53,9 +53,11 @@ def _unescape(field: str) -> str:
     return field.replace("\x020", "\x00").replace("\x021", "\x01").replace("\x022", "\x02")
 
 
-def split_read(raw: bytes) -> tuple[bool, bytes, bytes]:
-    """A bulk-read answer: (more to read, packed subscripts to continue at, the records)."""
-    more = raw[:1] == b"1"
+def split_read(raw: bytes) -> tuple[int, bytes, bytes]:
+    """A bulk-read answer: (how to go on, packed subscripts of the node to go on from, the
+    records).  How to go on: 0 done, 2 read again AT that node, 1 read again AFTER it (the
+    ``mode`` the next call takes)."""
+    more = {b"0": 0, b"1": 2, b"2": 1}[raw[:1]]
     comma = raw.index(b",", 1)
     length = int(raw[1:comma])
     cont_end = comma + 1 + length

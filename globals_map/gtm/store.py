@@ -242,7 +242,7 @@ class GtmStore:
                 future = None
                 if more and (limit is None or left > 0):
                     # Ask for the next chunk now: GT.M walks it while this one is decoded.
-                    future = self._rt.submit(reader(2, cont, left))
+                    future = self._rt.submit(reader(more, cont, left))
                 items, oversize = parse_records(body)
                 for i in oversize:
                     subs_i = items[i][0]

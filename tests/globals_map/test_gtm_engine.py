@@ -102,3 +102,29 @@ def test_gtm_init_leaves_ctrl_c_and_sigterm_to_python(gtm_store: GtmStore) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["interrupt", "term", "x"]
+
+
+def test_bulk_reads_in_tiny_chunks_match_the_memory_store(gtm_store: GtmStore) -> None:
+    from globals_map import MemoryStore
+
+    memory = MemoryStore()
+    nodes = [((), "root")]
+    for i in range(1, 40):
+        nodes.append(((str(i),), "v" * (i % 7)))
+        for j in range(i % 4):
+            nodes.append(((str(i), f"s{j}"), f"{i}\x00{j}" if i % 9 == 0 else f"{i},{j}"))
+            nodes.append(((str(i), f"s{j}", "deep"), "d"))
+        if i % 5 == 0:
+            nodes.append(((str(i), "big"), "B" * 3000))
+    for store in (memory, gtm_store):
+        store.set_many(("ZZB", subs, value) for subs, value in nodes)
+    expected = memory.read_subtree("ZZB")
+    for chunk_bytes in (64, 500, 4000):
+        assert list(gtm_store.iter_subtree("ZZB", chunk_bytes=chunk_bytes)) == expected
+        assert list(gtm_store.iter_subtree("ZZB", ("10",), chunk_bytes=chunk_bytes)) == (
+            memory.read_subtree("ZZB", ("10",))
+        )
+        assert list(gtm_store.iter_subtree("ZZB", after=("9", "s0"), chunk_bytes=chunk_bytes)) == (
+            memory.read_subtree("ZZB", after=("9", "s0"))
+        )
+    assert gtm_store.read_subtree("ZZB", limit=17) == expected[:17]
