@@ -22,6 +22,7 @@ from bridge.fhir.mapping import clinical as mc
 from bridge.fhir.mapping import people, vitals
 from bridge.fhir.mapping.common import Json, MappingContext
 from bridge.fhir.params import ParamType, SearchQuery, Token
+from globals_map.fileman.filer import parse_root
 
 ADMIN_GENDER = "http://hl7.org/fhir/administrative-gender"
 MR_INTENT = "http://hl7.org/fhir/CodeSystem/medicationrequest-intent"
@@ -47,15 +48,24 @@ class ResourceDef:
     combinations: tuple[tuple[str, ...], ...] = field(default=())
 
 
-def _one(query: SearchQuery, name: str) -> str | None:
-    """The single value of a parameter given once with one value (usable for an index)."""
+def _one(query: SearchQuery, name: str, *, any_system: bool = False) -> str | None:
+    """The single value of a parameter given once with one value (usable for an index).
+
+    A token's system is checked afterwards by the matcher; ``any_system`` lets the index see
+    the code of ``system|code`` (identifiers: the DFN, SSN and ICN indexes)."""
     crit = query.get(name)
     if len(crit) == 1 and len(crit[0].values) == 1 and crit[0].modifier == "":
         value = crit[0].values[0]
         if isinstance(value, Token):
-            return value.code if value.system in (None, "") else None
+            return value.code if any_system or value.system in (None, "") else None
         return value if isinstance(value, str) else None
     return None
+
+
+def _page_size(query: SearchQuery) -> int:
+    """How many candidates to ask the index for at a time: enough for the page the search
+    returns (plus one, to know whether there is a next page) when no filter drops any."""
+    return max(1, min(200, query.offset + query.count + 1))
 
 
 def _read(
@@ -137,16 +147,26 @@ def _patient_candidates(
     if by_id is not None:
         yield from by_id
         return
-    identifier = _one(query, "identifier")
+    identifier = _one(query, "identifier", any_system=True)
     name = _one(query, "name")
+    if name and identifier is None:
+        # Walk the "B" index lazily, in name order as a VistA lookup lists them, so a page
+        # costs the entries it shows, not every patient whose name starts with the prefix.
+        for dfn in _b_index(clinical, "2", name.upper()):
+            try:
+                yield people.patient(clinical.get_patient(dfn), ctx)
+            except (NotFoundError, BadQueryError):
+                continue  # a dangling index entry: skip it, as DIC would
+        return
     cursor: str | None = None
+    limit = _page_size(query)
     while True:
         try:
             page = clinical.search_patients(
                 name=name,
                 identifier=identifier,
                 cursor=cursor,
-                limit=200,
+                limit=limit,
             )
         except BadQueryError:
             return
@@ -155,6 +175,26 @@ def _patient_candidates(
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
+
+
+def _b_index(clinical: Clinical, file: str, prefix: str) -> Iterator[str]:
+    """IENs of ``file`` whose "B" value starts with ``prefix``, in "B" order, lazily ($ORDER
+    from the subscript before the prefix, as DIC's lookup walks it). FileMan keeps the first
+    30 characters in the index."""
+    store = clinical.store
+    gname, subs = parse_root(clinical.reader.dd.rules(file).root)
+    index = (*subs, "B")
+    first = prefix[:30]
+    value = store.prev_subscript(gname, index, first)
+    seen: set[str] = set()
+    while (value := store.next_subscript(gname, index, value)) is not None:
+        if not value.startswith(first):
+            return
+        ien: str | None = None
+        while (ien := store.next_subscript(gname, (*index, value), ien)) is not None:
+            if ien not in seen:  # a name stored under two B values lists once
+                seen.add(ien)
+                yield ien
 
 
 def _listing(
@@ -168,8 +208,9 @@ def _listing(
             yield from by_id
             return
         cursor: str | None = None
+        limit = _page_size(query)
         while True:
-            page = lister(clinical, cursor=cursor, limit=200)
+            page = lister(clinical, cursor=cursor, limit=limit)
             for item in page.items:
                 yield mapper(item, ctx)
             if page.next_cursor is None:
