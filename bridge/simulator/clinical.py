@@ -7,9 +7,9 @@ empty, as $$EXTERNAL^DILFD and $$GET1^DIQ give "" without a ^DD.
 from __future__ import annotations
 
 from bridge.simulator.context import Ctx
+from bridge.simulator.fileman_view import external_value
 from bridge.simulator.mview import m_number, piece, truthy
 from bridge.simulator.signon import text_param
-from globals_map.fileman import Schema
 from rpc.simulator import CallResult, MError, Param
 
 UNKNOWN_PATIENT = "-1^^^^^Patient is unknown to CPRS."
@@ -136,7 +136,7 @@ def _eligibility(ctx: Ctx, dfn: int) -> tuple[str, str]:
 
 def _get1(ctx: Ctx, file: str, ien: str, field: str) -> str:
     """$$GET1^DIQ(file,ien,field,"I"): the stored value, "" when there is no dictionary."""
-    schema = Schema(ctx.store)
+    schema = ctx.fileman()
     if not schema.has_file(file):
         return ""
     try:
@@ -182,16 +182,21 @@ def _reactions(ctx: Ctx, dfn: int) -> tuple[str, list[tuple[str, str, str, list[
         return flag, []
     other = m.first_ien("GMRD", 120.83, "B", "OTHER REACTION")
     rows = []
-    for rec in m.numeric_children("GMR", 120.8, "B", dfn):
-        node = m.get("GMR", 120.8, rec, 0)
+    for b_subs, _ in ctx.store.read_subtree("GMR", ("120.8", "B", str(dfn))):
+        rec = b_subs[-1]
+        if len(b_subs) != 4 or m_number(rec) <= 0:
+            continue
+        entry = {subs[2:]: value for subs, value in ctx.store.read_subtree("GMR", ("120.8", rec))}
+        node = entry.get(("0",), "")
         if not truthy(node):
             continue
-        if truthy(m.get("GMR", 120.8, rec, "ER")):  # SETAL: entered in error
+        if truthy(entry.get(("ER",), "")):  # SETAL: entered in error
             continue
         kinds = piece(node, 20)
         if not any(k in kinds for k in "OFD"):  # SETAL: type criteria 111
             continue
-        rows.append((rec, _allergen(ctx, node), _severity(ctx, rec, node), _signs(ctx, rec, other)))
+        signs = _signs(ctx, entry, other)
+        rows.append((rec, _allergen(ctx, node), _severity(ctx, rec, node), signs))
     return ("1" if rows else "0"), rows
 
 
@@ -213,7 +218,8 @@ def _severity(ctx: Ctx, rec: str, node: str) -> str:
     kind = piece(node, 6)
     if kind == "o":
         worst = 0.0
-        for obs in m.numeric_children("GMR", 120.85, "C", rec):
+        for subs, _ in ctx.store.read_subtree("GMR", ("120.85", "C", rec)):
+            obs = subs[-1]
             worst = max(worst, m_number(piece(m.get("GMR", 120.85, obs, 0), 14)))
         return _external(ctx, "120.85", "14.5", str(int(worst))) if worst > 0 else ""
     if kind == "h":
@@ -221,13 +227,15 @@ def _severity(ctx: Ctx, rec: str, node: str) -> str:
     return ""
 
 
-def _signs(ctx: Ctx, rec: str, other: str) -> list[str]:
+def _signs(ctx: Ctx, entry: dict[tuple[str, ...], str], other: str) -> list[str]:
     """GMRADPT PASS: each sign/symptom (^GMR(120.8,rec,10,n,0)) by its 120.83 name, or the
-    free text when it is OTHER REACTION."""
+    free text when it is OTHER REACTION.  ``entry`` is the entry's nodes from one bulk read,
+    in $QUERY order."""
     m = ctx.m
     out = []
-    for i in m.numeric_children("GMR", 120.8, rec, 10):
-        zero = m.get("GMR", 120.8, rec, 10, i, 0)
+    for subs, zero in entry.items():
+        if len(subs) != 3 or subs[0] != "10" or subs[2] != "0" or m_number(subs[1]) <= 0:
+            continue
         if not zero:
             continue
         ptr = str(int(m_number(zero)))
@@ -239,9 +247,7 @@ def _external(ctx: Ctx, file: str, field: str, internal: str) -> str:
     """$$EXTERNAL^DILFD: "" when the dictionary is absent (the call errors out)."""
     if not internal:
         return ""
-    from bridge.simulator.fileman_view import external_value
-
-    return external_value(ctx.store, file, field, internal)
+    return external_value(ctx.fileman(), file, field, internal)
 
 
 # -- ORQQVI ------------------------------------------------------------------------------------

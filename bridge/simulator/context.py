@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bridge.simulator.mview import MView, fm_date, piece
+from globals_map.fileman import Schema
 from globals_map.store import GlobalStore
 from rpc.simulator import CallResult, Param, Session
 
@@ -35,6 +36,13 @@ class Ctx:
     session: Session
     settings: VistaSettings
     now: datetime = field(default_factory=datetime.now)
+    #: The FileMan dictionaries, read lazily and kept by the handler between calls.
+    schema: Schema | None = None
+
+    def fileman(self) -> Schema:
+        if self.schema is None:
+            self.schema = Schema(self.store)
+        return self.schema
 
     @property
     def dt(self) -> str:

@@ -84,7 +84,7 @@ def _from_layer(ctx: Ctx, exc: FileManError, file: str) -> DbsError:
 
 
 def _schema(ctx: Ctx, file: str) -> Schema:
-    schema = Schema(ctx.store)
+    schema = ctx.fileman()
     if not file or not schema.has_file(file):
         raise DbsError(dierr(ctx, "401", FILE=file))
     return schema

@@ -16,7 +16,7 @@ from bridge.simulator.context import Ctx
 from bridge.simulator.dbs import DbsError, DiErr
 from bridge.simulator.mview import piece
 from bridge.simulator.signon import text_param
-from globals_map.fileman import FileManError, Schema
+from globals_map.fileman import FileManError
 from globals_map.fileman.filer import Filer
 from parsers.collation import node_key
 from rpc.simulator import CallResult, ListParam, Param
@@ -291,7 +291,7 @@ def filer(ctx: Ctx, *params: Param) -> CallResult:
         rows[key][fld] = value
     out = ["[Data]"]
     errors: list[DiErr] = []
-    schema = Schema(ctx.store)
+    schema = ctx.fileman()
     filer_ = Filer(ctx.store, today=ctx.now.date())
     for file, iens in order:
         values = rows[(file, iens)]

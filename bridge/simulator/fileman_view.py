@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from globals_map.fileman import FileManError, Schema
 from globals_map.fileman.decoder import Decoder
-from globals_map.store import GlobalStore
 
 
-def external_value(store: GlobalStore, file: str, field: str, internal: str) -> str:
+def external_value(schema: Schema, file: str, field: str, internal: str) -> str:
     """$$EXTERNAL^DILFD(file,field,,internal): "" when FileMan cannot (no dictionary, bad
     value), as the call then returns "" with an error in DIERR."""
-    schema = Schema(store)
     if not schema.has_file(file):
         return ""
     try:

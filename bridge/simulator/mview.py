@@ -7,8 +7,10 @@ a node sees the answer change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import lru_cache
 
 from globals_map.store import GlobalStore, Subscript
 from parsers.canonical import canonical_number, is_canonical_number
@@ -31,23 +33,16 @@ def set_piece(text: str, n: int, value: str, delim: str = "^") -> str:
     return delim.join(parts)
 
 
+_NUMERIC_PREFIX = re.compile(r"[+-]*(\d+\.?\d*|\.\d+)")
+
+
 def m_number(text: str) -> float:
     """M's unary + on a string: the leading numeric part, else 0."""
-    i, end = 0, 0
-    sign = 1.0
-    while i < len(text) and text[i] in "+-":
-        sign = -sign if text[i] == "-" else sign
-        i += 1
-    seen_dot = False
-    j = i
-    while j < len(text) and (text[j].isdigit() or (text[j] == "." and not seen_dot)):
-        seen_dot = seen_dot or text[j] == "."
-        j += 1
-        if text[j - 1].isdigit():
-            end = j
-    if end <= i:
+    found = _NUMERIC_PREFIX.match(text)
+    if found is None:
         return 0.0
-    return sign * float(text[i:end])
+    value = float(found.group(1))
+    return -value if found.group(0)[: found.start(1)].count("-") % 2 else value
 
 
 def truthy(text: str) -> bool:
@@ -58,9 +53,24 @@ def truthy(text: str) -> bool:
 Sub = Subscript | float
 
 
+@lru_cache(maxsize=1024)
+def _float_text(value: float) -> str:
+    return canonical_number(value)
+
+
 def subs_of(subs: tuple[Sub, ...]) -> tuple[Subscript, ...]:
     """Subscripts as the store takes them (a float such as 8989.3 in its canonical form)."""
-    return tuple(canonical_number(s) if isinstance(s, float) else s for s in subs)
+    out: list[Subscript] = []
+    for s in subs:
+        if type(s) is str:
+            out.append(s)
+        elif isinstance(s, float):
+            out.append(_float_text(s))
+        elif isinstance(s, int):
+            out.append(str(s))
+        else:
+            out.append(s)
+    return tuple(out)
 
 
 class MView:

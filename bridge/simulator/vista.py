@@ -16,6 +16,7 @@ from bridge.simulator import clinical, ddr, signon, xwb
 from bridge.simulator.context import Ctx, VistaSettings
 from bridge.simulator.menus import check_permitted, lookup_rpc
 from bridge.simulator.mview import MView, fm_date
+from globals_map.fileman import Schema
 from globals_map.store import GlobalStore, NodeItem
 from rpc.simulator import CallResult, MError, Param, RpcEntry, Session
 
@@ -84,6 +85,7 @@ class VistaHandler:
         self.m = MView(store)
         self.settings = settings or VistaSettings()
         self._lock = threading.RLock()
+        self._schema = Schema(store)
         self._snapshot = self._signon_state()
 
     # -- BrokerHandler -------------------------------------------------------------------
@@ -117,7 +119,12 @@ class VistaHandler:
     # -- state ---------------------------------------------------------------------------
     def _ctx(self, session: Session) -> Ctx:
         now = self.settings.clock()
-        return Ctx(self.store, self.m, session, self.settings, now)
+        return Ctx(self.store, self.m, session, self.settings, now, self._schema)
+
+    def dictionary_changed(self) -> None:
+        """Forget the FileMan dictionaries read so far (after ^DD or ^DIC edits)."""
+        with self._lock:
+            self._schema = Schema(self.store)
 
     def _signon_state(self) -> list[tuple[str, tuple[str, ...], list[NodeItem]]]:
         """The nodes that sign-on changes: every user's 1.1 node, ^XUSEC(0), (3) and (4)."""

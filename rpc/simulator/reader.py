@@ -78,10 +78,6 @@ Event = Connect | Bye | Ignored | Call | Abort
 _Need = Generator[int, bytes, None]
 
 
-class _ShortRead(Exception):
-    pass
-
-
 class RequestReader:
     """Incremental parser for one connection.  Feed bytes, then pull events.
 
@@ -95,44 +91,53 @@ class RequestReader:
         self._max_request = max_request
         self._first = True
         self._gen: Generator[int, bytes, Event] | None = None
+        self._pos = 0
         self._want = 0
         self._consumed = 0
         self.in_request = False
 
     # -- feeding -------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
+        if self._pos:
+            del self._buf[: self._pos]
+            self._pos = 0
         self._buf += data
 
     def buffered(self) -> int:
-        return len(self._buf)
+        return len(self._buf) - self._pos
 
     def drain(self) -> bool:
         """CLRBUF^XWBPRS: drop bytes up to and including an EOT; True once one was dropped."""
-        idx = self._buf.find(EOT)
+        idx = self._buf.find(EOT, self._pos)
         if idx < 0:
             self._buf.clear()
+            self._pos = 0
             return False
-        del self._buf[: idx + 1]
+        self._pos = idx + 1
         return True
 
     def next_event(self) -> Event | None:
         """The next complete event, or None when the bytes so far are not enough."""
         if self._gen is None:
-            if not self._buf:
+            if self._pos >= len(self._buf):
                 return None
             self._gen = self._connect() if self._first else self._main()
             self._first = False
             self._consumed = 0
             self.in_request = True
             self._want = next(self._gen)
+        buf = self._buf
         while True:
             want = self._want
-            if len(self._buf) < want:
-                if EOT in self._buf:
+            pos = self._pos
+            if want > self._max_field:
+                return self._finish(Abort(f"field length {want} above the limit"))
+            if len(buf) - pos < want:
+                if buf.find(EOT, pos) >= 0:
                     return self._finish(Abort("short read (U411): EOT before the field ended"))
                 return None
-            chunk = bytes(self._buf[:want])
-            del self._buf[:want]
+            chunk = bytes(buf[pos : pos + want])
+            self._pos = pos + want
             self._consumed += want
             if self._consumed > self._max_request:
                 return self._finish(Abort("request larger than the simulator accepts"))
@@ -140,8 +145,6 @@ class RequestReader:
                 self._want = self._gen.send(chunk)
             except StopIteration as stop:
                 return self._finish(stop.value)
-            except _ShortRead as exc:
-                return self._finish(Abort(str(exc)))
 
     def _finish(self, event: Event) -> Event:
         self._gen = None
@@ -153,8 +156,6 @@ class RequestReader:
         """BREAD^XWBRW(n): n > 0 bytes (0 or less reads nothing)."""
         if n <= 0:
             return b""
-        if n > self._max_field:
-            raise _ShortRead(f"field length {n} above the limit")
         return (yield n)
 
     def _sread(self) -> Generator[int, bytes, str]:

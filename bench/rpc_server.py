@@ -1,0 +1,208 @@
+"""Broker simulator speed: round trips/s against the simulator vs a loopback server that
+answers the same recorded bytes at once (the limit), plus 100 concurrent connections.
+
+Run: ``.venv/bin/python bench/rpc_server.py`` or ``--quick``.  In one run:
+
+1. one connection, signed on with the lab user (../shared/vista-lab), sends XWB IM HERE and
+   ORQQAL LIST (DFN 1) back to back, first to the simulator over the lab's globals, then to a
+   loopback server that answers each request with VistA's recorded response straight away;
+2. 100 asyncio connections at once, each signing on and calling both RPCs, on the simulator;
+3. connection start: TCP connect + TCPConnect until "accept", on the simulator.
+
+Each server runs in its own process (as VistA's broker does), so the client (asyncio, in this
+process) and the server do not share one interpreter lock; both are measured the same way.
+VistA's own broker (see ../shared/vista-lab/README.md) took 0.1-50 ms per call and 10-45 ms to
+start a connection's process: the figures are printed beside ours.  Goal: simulator >= 0.5x
+the loopback limit on one connection, no errors at 100 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge.simulator import VistaHandler, VistaSettings, load_store, zwr_files  # noqa: E402
+from rpc.simulator import BrokerServer, Limits, ServerConfig, Timings  # noqa: E402
+
+LAB = ROOT.parent / "shared" / "vista-lab"
+EOT = b"\x04"
+SIGNON = ["01_tcpconnect", "02_xus_signon_setup", "04_xus_av_code_ok", "06_xwb_create_context_cprs"]
+CALLS = {"XWB IM HERE": "07_xwb_im_here", "ORQQAL LIST": "08_orqqal_list_dfn1"}
+
+
+def golden(name: str) -> tuple[bytes, bytes]:
+    base = LAB / "golden" / name
+    return base.with_suffix(".req").read_bytes(), base.with_suffix(".bin").read_bytes()
+
+
+async def _loopback(port_file: Path) -> None:
+    """A server that answers each recorded request with its recorded response, at once."""
+    answers = {req: resp for req, resp in (golden(p.stem) for p in (LAB / "golden").glob("*.req"))}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await reader.readuntil(EOT)
+                writer.write(answers.get(request, b"\x00\x00\x04"))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=512)
+    port_file.write_text(str(server.sockets[0].getsockname()[1]))
+    await _until_stdin_closes()
+
+
+async def _simulator(port_file: Path) -> None:
+    store = load_store(zwr_files(LAB / "globals"))
+    config = ServerConfig(timings=Timings(), limits=Limits(max_connections=1000))
+    server = BrokerServer(VistaHandler(store, VistaSettings()), config)
+    await server.start("127.0.0.1", 0)
+    port_file.write_text(str(server.port))
+    await _until_stdin_closes()
+
+
+async def _until_stdin_closes() -> None:
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+
+
+@contextmanager
+def server_process(kind: str) -> Iterator[int]:
+    """Start ``kind`` (simulator or loopback) in a child process; yield its port."""
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "port"
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind, "--port-file", str(port_file)],
+            stdin=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not port_file.exists() or not port_file.read_text():
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError(f"the {kind} server did not start")
+                time.sleep(0.05)
+            yield int(port_file.read_text())
+        finally:
+            assert child.stdin is not None
+            child.stdin.close()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+async def _signed_on(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for name in SIGNON:
+        req, resp = golden(name)
+        writer.write(req)
+        got = await reader.readuntil(EOT)
+        if name != "04_xus_av_code_ok" and got != resp:
+            raise RuntimeError(f"sign-on step {name} answered {got!r}")
+    return reader, writer
+
+
+async def round_trips(port: int, rpc: str, seconds: float) -> tuple[float, int]:
+    """Calls/s of one RPC on one signed-on connection, and how many answers were wrong."""
+    req, want = golden(CALLS[rpc])
+    reader, writer = await _signed_on(port)
+    count = errors = 0
+    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < end:
+        for _ in range(50):
+            writer.write(req)
+            got = await reader.readuntil(EOT)
+            errors += got != want
+        count += 50
+    rate = count / (time.perf_counter() - start)
+    writer.close()
+    return rate, errors
+
+
+async def concurrent(port: int, connections: int, calls: int) -> tuple[float, int, float]:
+    """``connections`` clients at once, each signing on and making ``calls`` calls of each RPC:
+    total calls/s, errors, and the slowest client's seconds."""
+
+    async def client() -> tuple[int, float]:
+        t0 = time.perf_counter()
+        errors = 0
+        try:
+            reader, writer = await _signed_on(port)
+            for _ in range(calls):
+                for name in CALLS.values():
+                    req, want = golden(name)
+                    writer.write(req)
+                    errors += await reader.readuntil(EOT) != want
+            writer.close()
+        except (OSError, RuntimeError, asyncio.IncompleteReadError):
+            errors += 1
+        return errors, time.perf_counter() - t0
+
+    start = time.perf_counter()
+    results = await asyncio.gather(*(client() for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    total = connections * calls * len(CALLS)
+    return total / elapsed, sum(e for e, _ in results), max(t for _, t in results)
+
+
+async def connection_start(port: int, samples: int) -> float:
+    """Median ms from connect() to TCPConnect's "accept"."""
+    req, _ = golden("01_tcpconnect")
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(req)
+        await reader.readuntil(EOT)
+        times.append((time.perf_counter() - t0) * 1000)
+        writer.close()
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short runs (about 10 s in all)")
+    ap.add_argument("--serve", choices=["simulator", "loopback"], help=argparse.SUPPRESS)
+    ap.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve = _simulator if args.serve == "simulator" else _loopback
+        asyncio.run(serve(args.port_file))
+        return 0
+    seconds = 1.0 if args.quick else 3.0
+    calls = 5 if args.quick else 20
+    print("broker simulator vs loopback of VistA's recorded bytes (127.0.0.1, one connection)")
+    with server_process("simulator") as sim_port, server_process("loopback") as limit_port:
+        for rpc in CALLS:
+            sim_rate, sim_err = asyncio.run(round_trips(sim_port, rpc, seconds))
+            lim_rate, lim_err = asyncio.run(round_trips(limit_port, rpc, seconds))
+            print(
+                f"  {rpc:12s} simulator {sim_rate:8.0f} calls/s ({1000 / sim_rate:.3f} ms/call)"
+                f"  loopback {lim_rate:8.0f} calls/s  ratio {sim_rate / lim_rate:.2f}x"
+                f"  errors {sim_err + lim_err}   [VistA: 0.1-50 ms/call]"
+            )
+        rate, errors, slowest = asyncio.run(concurrent(sim_port, 100, calls))
+        print(
+            f"  100 concurrent connections: {rate:8.0f} calls/s in all, errors {errors}, "
+            f"slowest client {slowest * 1000:.0f} ms ({calls} calls of each RPC + sign-on)"
+        )
+        start_ms = asyncio.run(connection_start(sim_port, 20 if args.quick else 100))
+        print(f"  connection start (connect + TCPConnect): {start_ms:.2f} ms  [VistA: 10-45 ms]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
