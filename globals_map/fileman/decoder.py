@@ -25,9 +25,22 @@ from globals_map.fileman.errors import (
 from globals_map.fileman.external import ExternalFormatter
 from globals_map.fileman.records import FieldValue, Record
 from globals_map.fileman.schema import FieldDef, FileDef, Schema, file_number
+from globals_map.fileman.steps import (
+    K_COMPUTED,
+    K_DATE,
+    K_MULTIPLE,
+    K_NUMBER,
+    K_NUMERIC,
+    K_PLAIN,
+    K_POINTER,
+    K_SET,
+    K_WP,
+    Step,
+    compile_step,
+    is_entry_key,
+)
 from globals_map.store import NodeItem
 from parsers.canonical import is_canonical_number
-from parsers.dd_spec import FieldType
 
 __all__ = ["Decoder", "entry_location", "parse_iens"]
 
@@ -291,7 +304,7 @@ class Decoder:
         assert fv.lines is not None
         node = fld.storage.node if fld.storage else None
         for rel, value in deep.get(node, ()) if node is not None else ():
-            if len(rel) == 2 and rel[1] == "0" and rel[0] != "0" and _is_entry_key(rel[0]):
+            if len(rel) == 2 and rel[1] == "0" and rel[0] != "0" and is_entry_key(rel[0]):
                 fv.lines.append(value)
         return fv
 
@@ -310,7 +323,7 @@ class Decoder:
         order: list[str] = []
         for rel, value in deep.get(fld.storage.node, ()):
             key = rel[0]
-            if not _is_entry_key(key):
+            if not is_entry_key(key):
                 continue  # the subfile header and its cross-references
             grp = groups.get(key)
             if grp is None:
@@ -320,87 +333,3 @@ class Decoder:
         for key in order:
             fv.records.append(self._decode_items(sub, f"{key},{iens}", groups[key], None, True))
         return fv
-
-
-def _is_entry_key(key: str) -> bool:
-    """A subscript that is an entry number (> 0), not a header (0) or an index name."""
-    if key.isdigit():
-        return key[0] != "0"
-    return is_canonical_number(key) and not key.startswith("-") and key != "0"
-
-
-# ---- compiled steps ------------------------------------------------------------------------
-# kinds read from a piece first, then those that are not (K_COMPUTED and above)
-K_PLAIN, K_SET, K_DATE, K_POINTER, K_NUMERIC, K_GENERIC = range(6)
-K_COMPUTED, K_NUMBER, K_NOSTORE, K_WP, K_MULTIPLE = range(10, 15)
-
-#: (field, kind, node, 0-based piece, extract, set codes, pointer target file,
-#:  file number, field number, label)
-Step = tuple[
-    FieldDef,
-    int,
-    str,
-    int,
-    "tuple[int, int] | None",
-    "dict[str, str] | None",
-    "str | None",
-    str,
-    str,
-    str,
-]
-
-
-def compile_step(fld: FieldDef) -> Step:
-    """How to decode one field, decided once per file: the hot loop only dispatches."""
-    t = fld.type
-    st = fld.storage
-    if t is FieldType.MULTIPLE:
-        return (fld, K_MULTIPLE, "", 0, None, None, None, fld.file, fld.number, fld.label)
-    if t is FieldType.WORD_PROCESSING:
-        return (fld, K_WP, "", 0, None, None, None, fld.file, fld.number, fld.label)
-    if t is FieldType.COMPUTED:
-        return (fld, K_COMPUTED, "", 0, None, None, None, fld.file, fld.number, fld.label)
-    if st is None:
-        return (
-            fld,
-            K_NUMBER if fld.number == ".001" else K_NOSTORE,
-            "",
-            0,
-            None,
-            None,
-            None,
-            fld.file,
-            fld.number,
-            fld.label,
-        )
-    piece = (st.piece or 1) - 1
-    transformed = bool(fld.output_transform) and t not in (
-        FieldType.POINTER,
-        FieldType.VARIABLE_POINTER,
-    )
-    kind = K_GENERIC
-    if transformed:
-        kind = K_GENERIC
-    elif t in (FieldType.FREE_TEXT, FieldType.MUMPS):
-        kind = K_PLAIN
-    elif t is FieldType.SET:
-        kind = K_SET
-    elif t is FieldType.DATE:
-        kind = K_DATE
-    elif t is FieldType.NUMERIC:
-        kind = K_NUMERIC
-    elif t is FieldType.POINTER and fld.pointer_file:
-        kind = K_POINTER
-    codes = dict(fld.codes) if kind == K_SET else None
-    return (
-        fld,
-        kind,
-        st.node,
-        piece,
-        st.extract,
-        codes,
-        fld.pointer_file,
-        fld.file,
-        fld.number,
-        fld.label,
-    )

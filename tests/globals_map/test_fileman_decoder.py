@@ -248,6 +248,12 @@ def test_pointer_into_a_file_whose_data_is_absent_is_unresolved_not_an_error(
     rec = Decoder(Schema(filled)).decode(F, 1, [".05"])
     fv = rec[".05"]
     assert fv.error is None and fv.exact is False and fv.external == "1"
+    # a pointer to a file with neither a dictionary nor a global root: malformed
+    filled.set("DD", (F, ".13", "0"), "GHOST^P9999'^^0;10^Q")
+    filled.set("ZZT", ("1", "0"), "ZZTEST,ONE^^^^^^^^^4")
+    ghost = Decoder(Schema(filled)).decode(F, 1, [".13"])[".13"]
+    assert ghost.error is not None and ghost.error.field == ".13"
+    assert "no global root" in str(ghost.error)
     filled.set("ZZT", ("1", "0"), "ZZTEST,ONE^^^^^3;ZZNONE(")
     vp = Decoder(Schema(filled)).decode(F, 1, [".08"])[".08"]
     assert vp.error is None and vp.exact is False and vp.external == "3"
