@@ -129,6 +129,10 @@ class AuthSettings(BaseModel):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwks_url: str | None = None
+    jwt_key: SecretStr | None = Field(
+        default=None,
+        description="instead of jwks_url: a PEM public key (RS256/ES256) or an HMAC secret (HS256)",
+    )
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
     jwks_cache_seconds: int = Field(default=300, ge=0)
     scopes: list[str] = Field(

@@ -187,3 +187,22 @@ def test_jwt_signed_by_a_key_from_the_jwks_url(
     assert c.get("/fhir/Patient/1", headers=bearer(wrong_iss)).status_code == 401
     # the API key route is closed when no key is configured
     assert c.get("/fhir/Patient/1", headers={"X-API-Key": FULL_KEY}).status_code == 401
+
+
+def test_jwt_key_from_settings_is_used(demo_bridge: Bridge, audit_file: AuditFile) -> None:
+    from api.app import authenticator_from_settings
+    from bridge.settings import Settings
+
+    settings = Settings.model_validate(
+        {
+            "auth": {
+                "jwt_key": JWT_SECRET,
+                "jwt_algorithms": ["HS256"],
+                "jwt_audience": "vista-bridge",
+            }
+        }
+    )
+    auth = authenticator_from_settings(settings)
+    app = create_app(demo_bridge, authenticator=auth, audit_log=AuditLog(audit_file.path))
+    c = TestClient(app, raise_server_exceptions=False)
+    assert c.get("/fhir/Patient/1", headers=bearer(token(scope="user/*.read"))).status_code == 200
