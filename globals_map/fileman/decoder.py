@@ -12,7 +12,7 @@ not evaluated: no M code runs.  A value that does not fit its field gets a per-f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from globals_map.fileman.errors import (
@@ -45,6 +45,9 @@ from parsers.canonical import is_canonical_number
 __all__ = ["Decoder", "entry_location", "parse_iens"]
 
 Items = list[tuple[tuple[str, ...], str]]
+#: A subscript that sorts after every subscript a FileMan entry node uses under one IEN
+#: (resume point "after this whole entry" for bulk reads).
+AFTER_ALL_TEXT = "\U0010ffff"
 
 
 def parse_iens(iens: str | int) -> list[str]:
@@ -163,6 +166,54 @@ class Decoder:
 
     def clear_cache(self) -> None:
         self.formatter.clear_cache()
+
+    def iter_file(
+        self,
+        file: str | float,
+        *,
+        after: str | None = None,
+        chunk: int = 5000,
+        fields: Sequence[str] | None = None,
+        multiples: bool = True,
+    ) -> Iterator[Record]:
+        """Every entry of a top-level file in IEN order (after ``after``), read with bulk
+        reads of ``chunk`` nodes over the whole file rather than one read per entry: the
+        fast path for exports and listings.  Index nodes (string subscripts) end the walk."""
+        if chunk < 1:
+            raise FileManError("chunk must be >= 1", file=str(file))
+        fnum = file_number(file)
+        fdef = self.schema.file(fnum)
+        if fdef.parent is not None or fdef.global_root is None:
+            raise FileManError("iter_file walks top-level files only", file=fnum)
+        name, root = fdef.global_root.name, fdef.global_root.subscripts
+        base = len(root) + 1
+        store = self.schema.store
+        resume: tuple[str, ...] | None = (*root, after, AFTER_ALL_TEXT) if after else None
+        if after is None:
+            resume = (*root, "0", AFTER_ALL_TEXT)  # skip the header node ^ROOT(0)
+        pending: list[NodeItem] = []
+        current: str | None = None
+        while True:
+            nodes = store.read_subtree(name, root, after=resume, limit=chunk)
+            for subs, value in nodes:
+                ien = subs[base - 1]
+                if not is_entry_key(ien):
+                    nodes = []  # past the entries: indexes and other string subscripts
+                    break
+                if ien != current:
+                    if pending and current is not None:
+                        yield self._decode_items(
+                            fdef, current + ",", pending, fields, multiples, base
+                        )
+                    pending, current = [], ien
+                pending.append((subs, value))
+            else:
+                if len(nodes) == chunk:
+                    resume = nodes[-1][0]
+                    continue
+            break
+        if pending and current is not None:
+            yield self._decode_items(fdef, current + ",", pending, fields, multiples, base)
 
     # ---- decoding ----------------------------------------------------------------
     def _plan(self, fdef: FileDef, fields: Sequence[str] | None) -> list[Step]:

@@ -276,3 +276,18 @@ def test_decoding_reads_the_entry_with_one_bulk_call(filled: GlobalStore) -> Non
     finally:
         del filled.read_subtree  # type: ignore[method-assign]
     assert calls == [("ZZT", ("1",))]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_iter_file_bulk_walk_equals_entry_by_entry(filled: GlobalStore, chunk: int) -> None:
+    patient(filled, "2", "ZZTEST,TWO^M^2450202")
+    patient(filled, ".5", "ZZTEST,HALF^M")
+    patient(filled, "10", "ZZTEST,TEN^F^^^2")
+    decoder = Decoder(Schema(filled))
+    walked = list(decoder.iter_file(F, chunk=chunk))
+    assert [r.ien for r in walked] == [".5", "1", "2", "10"]
+    for rec in walked:
+        assert rec == decoder.decode(F, rec.ien)
+    assert [r.ien for r in decoder.iter_file(F, after="1", chunk=chunk)] == ["2", "10"]
+    with pytest.raises(FileManError):
+        list(decoder.iter_file(F + ".02"))
