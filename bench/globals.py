@@ -1,17 +1,23 @@
 """GlobalStore speed: get, set, next-subscript ops/s and bulk-read nodes/s, memory vs GT.M.
 
 Run: ``.venv/bin/python bench/globals.py`` (1M nodes) or ``--quick`` (100k).  The reference is
-measured in the same run: the same work as an M loop run by ``mumps -run`` on the same database
+measured in the same run on the same database: the same work as an M loop run by ``mumps -run``
 (direct global references, timed inside M with ``$ZHOROLOG``), the engine's own limit.
-Single-node operations through the GT.M store each cost one hand-off to the GT.M thread and one
-call-in, so they are timed over at most ``--ops`` operations; the bulk paths move the whole set.
+
+GT.M runs once per process, so each GT.M mode is measured in its own child process:
+``dedicated`` (the default: one GT.M thread fed by a queue, safe for servers; every single-node
+call pays a thread hand-off) and ``caller`` (the calling thread is the GT.M thread: direct
+call-ins, for single-threaded programs).  Single-node operations are timed over ``--ops``
+operations; the bulk read walks every node.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,17 +54,19 @@ def value(i: int) -> str:
     return f"ENTRY {i}^{i * 7 % 1000}^3240101^SYNTHETIC"
 
 
-def timed(fn: Callable[[], int]) -> tuple[float, int]:
+def timed(fn: Callable[[], int]) -> float:
     t0 = time.perf_counter()
     count = fn()
-    return time.perf_counter() - t0, count
+    return count / (time.perf_counter() - t0)
 
 
 def bench_store(store: GlobalStore, n: int, ops: int, *, load: bool) -> dict[str, float]:
+    """ops/s (nodes/s for bulk and set_many) of one store over ^VBBENCH(1..n)."""
     rates: dict[str, float] = {}
     if load:
-        secs, count = timed(lambda: store.set_many((NAME, (i,), value(i)) for i in range(1, n + 1)))
-        rates["set_many"] = count / secs
+        rates["set_many"] = timed(
+            lambda: store.set_many((NAME, (i,), value(i)) for i in range(1, n + 1))
+        )
     rng = random.Random(7)
     keys = [str(rng.randint(1, n)) for _ in range(ops)]
 
@@ -81,25 +89,30 @@ def bench_store(store: GlobalStore, n: int, ops: int, *, load: bool) -> dict[str
             count += 1
         return count
 
-    def bulk() -> int:
-        return sum(1 for _ in iter_bulk(store))
-
-    for label, fn in (("get", gets), ("set", sets), ("next", nexts), ("bulk", bulk)):
-        secs, count = timed(fn)
-        rates[label] = count / secs
+    rates["get"] = timed(gets)
+    rates["set"] = timed(sets)
+    rates["next"] = timed(nexts)
+    rates["bulk"] = timed(lambda: len(store.read_subtree(NAME)))
     store.kill(NAME + "W")
     return rates
 
 
-def iter_bulk(store: GlobalStore) -> list[tuple[tuple[str, ...], str]]:
-    if isinstance(store, GtmStore):
-        return list(store.iter_subtree(NAME))
-    return store.read_subtree(NAME)
+def child(gbldir: str, mode: str, n: int, ops: int, load: bool) -> None:
+    store = GtmStore(gbldir, engine_thread=mode)
+    print(json.dumps(bench_store(store, n, ops, load=load)))
+
+
+def run_child(db: GtmDatabase, mode: str, n: int, ops: int, load: bool) -> dict[str, float]:
+    args = [sys.executable, __file__, "--child", str(db.gbldir), mode, str(n), str(ops)]
+    out = subprocess.run(
+        [*args, "1" if load else "0"], capture_output=True, text=True, check=True, timeout=3600
+    )
+    rates: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return rates
 
 
 def native(db: GtmDatabase, n: int, ops: int) -> dict[str, float]:
-    routine_dir = db.gbldir.parent
-    (routine_dir / "VBBENCH.m").write_text(NATIVE)
+    (db.gbldir.parent / "VBBENCH.m").write_text(NATIVE)
     out = db.run(["mumps", "-run", "%XCMD", f"do RUN^VBBENCH({n},{ops})"])
     rates: dict[str, float] = {}
     for line in out.splitlines():
@@ -109,7 +122,38 @@ def native(db: GtmDatabase, n: int, ops: int) -> dict[str, float]:
     return rates
 
 
+def table(n: int, ops: int, results: dict[str, dict[str, float]]) -> str:
+    cols = ["memory", "gtm dedicated", "gtm caller", "native M"]
+    lines = [
+        f"GlobalStore bench: {n:,} nodes in ^{NAME}(i), single-node ops timed over {ops:,}",
+        f"| operation | {' | '.join(cols)} | gtm/native (dedicated, caller) |",
+        "|---" * (len(cols) + 2) + "|",
+    ]
+    rows = (
+        ("get", "get (ops/s)"),
+        ("set", "set (ops/s)"),
+        ("next", "next_subscript (ops/s)"),
+        ("bulk", "bulk read (nodes/s)"),
+        ("set_many", "set_many (nodes/s)"),
+    )
+    for key, label in rows:
+        cells = [f"{results[c][key]:,.0f}" if key in results.get(c, {}) else "-" for c in cols]
+        ref = results["native M"].get(key)
+        if ref:
+            ded = results["gtm dedicated"][key] / ref
+            cal = results["gtm caller"][key] / ref
+            ratio = f"{ded:.2f}x, {cal:.2f}x"
+        else:
+            ratio = "-"
+        lines.append(f"| {label} | {' | '.join(cells)} | {ratio} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        gbldir, mode, n_text, ops_text, load = sys.argv[2:7]
+        child(gbldir, mode, int(n_text), int(ops_text), load == "1")
+        return
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="100k nodes instead of 1M")
     ap.add_argument("--ops", type=int, default=100_000, help="single-node operations timed")
@@ -117,34 +161,17 @@ def main() -> None:
     n = 100_000 if args.quick else 1_000_000
     ops = min(args.ops, n)
     root = Path(tempfile.mkdtemp(prefix="vb-bench-"))
+    results: dict[str, dict[str, float]] = {}
     try:
         db = create_database(root)
-        gtm = GtmStore(db.gbldir, gtm_dist=db.dist)
-        mem = bench_store(MemoryStore(), n, ops, load=True)
-        ours = bench_store(gtm, n, ops, load=True)
-        ref = native(db, n, ops)
-        gtm.runtime.shutdown()
+        results["memory"] = bench_store(MemoryStore(), n, ops, load=True)
+        results["gtm dedicated"] = run_child(db, "dedicated", n, ops, load=True)
+        results["gtm caller"] = run_child(db, "caller", n, ops, load=False)
+        results["native M"] = native(db, n, ops)
         db.rundown()
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"GlobalStore bench: {n:,} nodes in ^{NAME}(i); single ops timed over {ops:,}")
-    print(f"{'operation':<22}{'memory':>14}{'gtm (ours)':>14}{'native M':>14}{'gtm/native':>12}")
-    units = {"get": "ops/s", "set": "ops/s", "next": "ops/s", "bulk": "nodes/s"}
-    for key, label in (
-        ("get", "get"),
-        ("set", "set"),
-        ("next", "next_subscript"),
-        ("bulk", "bulk read"),
-        ("set_many", "set_many (load)"),
-    ):
-        r = ref.get(key)
-        ratio = f"{ours[key] / r:.2f}x" if r else "-"
-        native_txt = f"{r:,.0f}" if r else "-"
-        unit = units.get(key, "nodes/s")
-        print(
-            f"{label + ' ' + unit:<22}{mem[key]:>14,.0f}{ours[key]:>14,.0f}{native_txt:>14}"
-            f"{ratio:>12}"
-        )
+    print(table(n, ops, results))
 
 
 if __name__ == "__main__":

@@ -30,27 +30,53 @@ class RuntimeClosedError(StoreError):
     """The GT.M runtime of this process has been shut down (``gtm_exit`` ran)."""
 
 
-class GtmRuntime:
-    """Owns the GT.M thread; :meth:`call` runs a function there with the bound call-ins."""
+class WrongThreadError(StoreError):
+    """In caller mode, a thread other than the one that started GT.M tried to use it."""
 
-    def __init__(self, make: Callable[[], EngineCalls], gbldir: str) -> None:
+
+class GtmRuntime:
+    """Owns the GT.M thread; :meth:`call` runs a function there with the bound call-ins.
+
+    ``dedicated=True`` (the default, for servers and anything threaded): a daemon thread calls
+    ``gtm_init`` and serves a queue; every call is a hand-off (tens of microseconds), so batch.
+    ``dedicated=False`` ("caller" mode, for single-threaded programs such as the CLI, loaders
+    and benchmarks): the thread that starts the runtime is the GT.M thread and calls in
+    directly; any other thread gets :class:`WrongThreadError` instead of a crash.
+    """
+
+    def __init__(
+        self, make: Callable[[], EngineCalls], gbldir: str, *, dedicated: bool = True
+    ) -> None:
         self._make = make
+        self.dedicated = dedicated
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._ci: EngineCalls | None = None
         self._closed = False
         self.current_gbldir = gbldir
-        self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._failure is not None:
-            raise self._failure
+        if dedicated:
+            self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)
+            self._thread.start()
+            self._ready.wait()
+            if self._failure is not None:
+                raise self._failure
+            self._owner = self._thread.ident
+        else:
+            self._ci = make()
+            self._owner = threading.get_ident()
         atexit.register(self.shutdown)
 
     @property
     def thread_id(self) -> int | None:
-        return self._thread.ident
+        """The thread that runs every GT.M call."""
+        return self._owner
+
+    def _wrong_thread(self) -> WrongThreadError:
+        return WrongThreadError(
+            "GT.M runs in caller mode on another thread of this process; open the store with "
+            "engine_thread='dedicated' to share it between threads"
+        )
 
     def _main(self) -> None:
         try:
@@ -88,9 +114,11 @@ class GtmRuntime:
         """Run ``fn(call_ins)`` on the GT.M thread and return its result (or raise its error)."""
         if self._closed:
             raise RuntimeClosedError("the GT.M runtime of this process was shut down")
-        if threading.get_ident() == self._thread.ident:
+        if threading.get_ident() == self._owner:
             assert self._ci is not None
             return fn(self._ci)
+        if not self.dedicated:
+            raise self._wrong_thread()
         done = threading.Lock()
         done.acquire()
         box: list[Any] = [done]
@@ -106,6 +134,15 @@ class GtmRuntime:
         if self._closed:
             raise RuntimeClosedError("the GT.M runtime of this process was shut down")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if not self.dedicated:
+            if threading.get_ident() != self._owner:
+                raise self._wrong_thread()
+            assert self._ci is not None
+            try:
+                future.set_result(fn(self._ci))
+            except Exception as exc:
+                future.set_exception(exc)
+            return future
         self._jobs.put((fn, future, []))
         return future
 
@@ -114,6 +151,11 @@ class GtmRuntime:
         if self._closed:
             return
         self._closed = True
+        if not self.dedicated:
+            # gtm_exit must run on the GT.M thread; elsewhere GT.M's own exit handler runs it.
+            if threading.get_ident() == self._owner and self._ci is not None:
+                self._ci.exit()
+            return
         self._jobs.put(None)
         self._thread.join(timeout=30)
 
@@ -122,9 +164,12 @@ _lock = threading.Lock()
 _runtime: GtmRuntime | None = None
 
 
-def get_runtime(make: Callable[[], EngineCalls], gbldir: str) -> GtmRuntime:
-    """The process's runtime, started on first use: ``make()`` runs on the new thread (it calls
-    ``gtm_init``), ``gbldir`` is the global directory the engine opens first."""
+def get_runtime(
+    make: Callable[[], EngineCalls], gbldir: str, *, dedicated: bool = True
+) -> GtmRuntime:
+    """The process's runtime, started on first use: ``make()`` runs on the GT.M thread (it
+    calls ``gtm_init``), ``gbldir`` is the global directory the engine opens first.  The first
+    store decides the threading mode for the whole process."""
     global _runtime
     with _lock:
         if _runtime is None or _runtime._closed:
@@ -133,5 +178,5 @@ def get_runtime(make: Callable[[], EngineCalls], gbldir: str) -> GtmRuntime:
                     "GT.M was shut down in this process and cannot start again (gtm_init runs "
                     "once per process)"
                 )
-            _runtime = GtmRuntime(make, gbldir)
+            _runtime = GtmRuntime(make, gbldir, dedicated=dedicated)
         return _runtime

@@ -93,12 +93,24 @@ class GtmStore:
         routines: str | None = None,
         cache_dir: Path | None = None,
         env: GtmEnvironment | None = None,
+        engine_thread: str = "dedicated",
     ) -> None:
+        """Open the database of ``gbldir`` (else ``$gtmgbldir``).
+
+        ``engine_thread``: ``"dedicated"`` (default; any thread or event loop may call) or
+        ``"caller"`` (this thread calls GT.M directly, several times faster per single-node
+        call; other threads are refused).  The first store of the process decides.
+        """
+        if engine_thread not in ("dedicated", "caller"):
+            raise ValueError("engine_thread must be 'dedicated' or 'caller'")
         self.env = env or discover(
             gtm_dist=gtm_dist, gbldir=gbldir, routines=routines, cache_dir=cache_dir
         )
         genv = self.env
-        self._setup(get_runtime(lambda: CallIns(genv), str(genv.gbldir)), str(genv.gbldir))
+        runtime = get_runtime(
+            lambda: CallIns(genv), str(genv.gbldir), dedicated=engine_thread == "dedicated"
+        )
+        self._setup(runtime, str(genv.gbldir))
 
     def _setup(self, runtime: GtmRuntime, gbldir: str) -> None:
         """State shared by every engine store: the runtime, the global directory, the locks."""

@@ -152,3 +152,38 @@ def test_several_processes_share_one_database_and_locks(gtm_store: GtmStore) -> 
     assert gtm_store.get("ZZP", ("counter",)) == str(4 * n)
     for k in range(3):
         assert len(gtm_store.read_subtree("ZZP", (f"p{k}",))) == n
+
+
+CALLER_MODE = textwrap.dedent(
+    """
+    import sys, threading
+    sys.path.insert(0, {root!r})
+    from globals_map.gtm import GtmStore
+    from globals_map.gtm.runtime import WrongThreadError
+    store = GtmStore({gld!r}, engine_thread="caller")
+    assert store.runtime.thread_id == threading.get_ident()
+    store.set_many(("ZZC", (i,), str(i)) for i in range(1000))
+    assert [v for _s, v in store.read_subtree("ZZC")] == [str(i) for i in range(1000)]
+    assert store.get("ZZC", (7,)) == "7"
+    refused = []
+    def other():
+        try:
+            store.get("ZZC", (7,))
+        except WrongThreadError as exc:
+            refused.append(str(exc))
+    t = threading.Thread(target=other)
+    t.start()
+    t.join(10)
+    store.kill("ZZC")
+    print("refused" if refused else "accepted")
+    """
+)
+
+
+def test_caller_mode_calls_gtm_directly_and_refuses_other_threads(gtm_store: GtmStore) -> None:
+    script = CALLER_MODE.format(root=str(ROOT), gld=str(gtm_store.env.gbldir))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "refused"
