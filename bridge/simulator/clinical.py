@@ -322,5 +322,7 @@ def problem_list(ctx: Ctx, *params: Param) -> CallResult:
         if status and piece(zero, 12) != status:
             continue
         narrative = piece(m.get("AUTNPOV", piece(zero, 5) or "0", 0), 1)
-        out.append(f"{ien}^{piece(zero, 12)}^{narrative}^^{piece(zero, 13)}^{piece(zero, 3)}")
+        # ORPY: ien^description^status^ICD^onset^last modified (ICD and the Lexicon checks
+        # of GMPLUTL2 need files the store does not carry)
+        out.append(f"{ien}^{narrative}^{piece(zero, 12)}^^{piece(zero, 13)}^{piece(zero, 3)}")
     return CallResult(out or ["^No problems found."])

@@ -309,14 +309,23 @@ def filer(ctx: Ctx, *params: Param) -> CallResult:
         except DbsError as exc:
             errors += exc.errors
         except FileManError as exc:
-            errors.append(_filer_error(ctx, exc, file, iens))
+            errors.append(_filer_error(ctx, exc, file, iens, values))
     if errors:
         out += error_lines(errors)
     return CallResult(out)
 
 
-def _filer_error(ctx: Ctx, exc: FileManError, file: str, iens: str) -> DiErr:
-    """A validation failure as FILE^DIE reports it (701: the value is not valid)."""
+def _filer_error(
+    ctx: Ctx, exc: FileManError, file: str, iens: str, values: dict[str, str]
+) -> DiErr:
+    """A refusal as FILE^DIE / UPDATE^DIE reports it: 601 for a missing entry, 311 for a
+    missing required field, 701 for a value that is not valid for its field."""
+    fld = exc.field or ""
     if "does not exist" in str(exc):
         return dbs.dierr(ctx, "601", FILE=file, IENS=iens)
-    return dbs.dierr(ctx, "701", **{"1": exc.field or "", "2": file, "3": ""})
+    if "required" in str(exc):
+        return dbs.dierr(ctx, "311", FILE=file, IENS=iens, FIELD=fld, **{"1": fld})
+    value = values.get(fld, "")
+    return dbs.dierr(
+        ctx, "701", FILE=file, IENS=iens, FIELD=fld, **{"1": fld, "2": file, "3": value}
+    )

@@ -79,3 +79,16 @@ def signed_on(port: int, context: str | None = "OR CPRS GUI CHART") -> Iterator[
                 b"\x00\x001\x04"
             )
         yield sock
+
+
+def register_rpc(
+    store: GlobalStore, ien: int, name: str, tag: str, routine: str, rtype: int, option: int = 1
+) -> None:
+    """Add a REMOTE PROCEDURE entry and put it in an option's RPC multiple, as VistA keeps
+    them (^XWB(8994,ien,0), its "B" index, ^DIC(19,option,"RPC",n,0))."""
+    store.set("XWB", ("8994", str(ien), "0"), f"{name}^{tag}^{routine}^{rtype}^R")
+    store.set("XWB", ("8994", "B", name, str(ien)), "")
+    last = store.prev_subscript("DIC", ("19", str(option), "RPC"), "B") or "0"
+    n = str(int(last) + 1)
+    store.set("DIC", ("19", str(option), "RPC", n, "0"), str(ien))
+    store.set("DIC", ("19", str(option), "RPC", "B", str(ien), n), "")
