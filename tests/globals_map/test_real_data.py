@@ -74,10 +74,8 @@ def test_state_file_spot_values(store: GlobalStore) -> None:
     assert store.get("DIC", ("5", "0")) == "STATE^5^111^85"
     ien = store.next_subscript("DIC", ("5", "B", "ALABAMA"))
     assert ien is not None
-    assert store.get(
-        "DIC",
-        ("5", ien, "0"),
-    ).split("^")[:2] == ["ALABAMA", "AL"]
+    zero = store.get("DIC", ("5", ien, "0"))
+    assert zero is not None and zero.split("^")[:2] == ["ALABAMA", "AL"]
     assert store.data("DIC", ("5", ien, "1")) == 10  # the COUNTY multiple
 
 
