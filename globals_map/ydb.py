@@ -170,7 +170,7 @@ class YottaDBStore(GtmStore):
         if not text:
             raise DatabaseMissingError(
                 "no YottaDB global directory: pass gbldir= or set ydb_gbldir "
-                "(VISTA_BRIDGE_YDB_GBLDIR in the bridge settings)"
+                "(VISTA_BRIDGE_STORE__GBLDIR in the bridge settings)"
             )
         path = os.path.abspath(os.path.expanduser(text))
         from pathlib import Path

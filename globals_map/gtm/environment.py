@@ -211,7 +211,7 @@ def check_gbldir(gbldir: Path) -> None:
         raise DatabaseMissingError(
             f"GT.M global directory {gbldir} does not exist: create it with GDE and the database "
             "with mupip create (see globals_map.engine_db), or set gtmgbldir / "
-            "VISTA_BRIDGE_GTM_GBLDIR to an existing one"
+            "VISTA_BRIDGE_STORE__GBLDIR to an existing one"
         )
 
 
@@ -232,7 +232,7 @@ def discover(
     if not gld_text:
         raise DatabaseMissingError(
             "no GT.M global directory given: pass gbldir= or set gtmgbldir "
-            "(VISTA_BRIDGE_GTM_GBLDIR in the bridge settings)"
+            "(VISTA_BRIDGE_STORE__GBLDIR in the bridge settings)"
         )
     gld = Path(gld_text).expanduser()
     check_gbldir(gld)

@@ -88,7 +88,7 @@ def _yottadb(_request: pytest.FixtureRequest) -> Iterator[GlobalStore]:
         import yottadb  # noqa: F401
     except Exception as exc:  # ImportError, or the module failing to find libyottadb
         pytest.skip(f"YottaDB is not installed (import yottadb: {exc}); not covered by CI")
-    gbldir = os.environ.get("ydb_gbldir") or os.environ.get("VISTA_BRIDGE_YDB_GBLDIR")  # noqa: SIM112
+    gbldir = os.environ.get("ydb_gbldir")  # noqa: SIM112 (YottaDB spells it in lower case)
     if not gbldir:
         pytest.skip("YottaDB tests need ydb_gbldir naming a scratch database")
     from globals_map.ydb import YottaDBStore
