@@ -15,6 +15,7 @@ __all__ = [
     "DictionaryError",
     "FieldValueError",
     "FileManError",
+    "LookupValueError",
     "NoSuchEntryError",
     "NoSuchFieldError",
     "NoSuchFileError",
@@ -69,6 +70,12 @@ class FieldValueError(_Coded):
     pointer, a code not in the set); FileMan's 330/630/730 family."""
 
     code = 330
+
+
+class LookupValueError(_Coded):
+    """A lookup value FileMan refuses: control characters (FileMan 204, BADVAL^DICF)."""
+
+    code = 204
 
 
 class AmbiguousMatchError(_Coded):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from globals_map.fileman.decoder import Decoder, entry_location
-from globals_map.fileman.errors import AmbiguousMatchError, FileManError
+from globals_map.fileman.errors import AmbiguousMatchError, FileManError, LookupValueError
 from globals_map.fileman.records import Record
 from globals_map.fileman.schema import Schema, file_number
 from globals_map.store import iter_subscripts
@@ -126,6 +126,10 @@ class Finder:
     ) -> ListPage:
         """Entries whose index value equals ``value`` (``exact``, flag X) or starts with it."""
         fnum = file_number(file)
+        if value in ("", "^"):  # BADVAL^DICF: nothing to look up, not an error
+            return ListPage()
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise LookupValueError("The input value contains control characters.", file=fnum)
         matches = self._matches(fnum, value, index, exact, parent_iens)
         if not matches and value != value.upper():
             matches = self._matches(fnum, value.upper(), index, exact, parent_iens)
