@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,28 @@ def test_bulk_reads_in_tiny_chunks_match_the_memory_store(gtm_store: GtmStore) -
             memory.read_subtree("ZZB", after=("9", "s0"))
         )
     assert gtm_store.read_subtree("ZZB", limit=17) == expected[:17]
+
+
+BOUNDARY = [
+    "0", "-0", "1", "-1", ".5", "0.5", "-.5", "1.0", "01", "1E3", "1e3", "+1", " 1", "1 ",
+    "123456789012345678", "1234567890123456789", "12345678901234567800",
+    "-123456789012345678", ".123456789012345678", ".1234567890123456789",
+    "." + "0" * 42 + "1", "." + "0" * 43 + "1", "-." + "0" * 42 + "1",
+    "1" + "0" * 46, "1" + "0" * 47, "99999999999999999900000000000000000000000000000",
+    "999999999999999999" + "0" * 30, "1.", ".", "-", "--1", "1-", "0.0", "00", "1.10",
+]  # fmt: skip
+
+
+def test_gtm_decides_numbers_by_our_canonical_rule(gtm_store: GtmStore) -> None:
+    from globals_map import MemoryStore
+    from parsers.canonical import is_canonical_number
+
+    memory = MemoryStore()
+    for store in (memory, gtm_store):
+        for i, sub in enumerate(BOUNDARY):
+            store.set("ZZN", (sub,), str(i))
+    assert gtm_store.read_subtree("ZZN") == memory.read_subtree("ZZN")
+    numbers = [s for s in BOUNDARY if is_canonical_number(s)]
+    assert [subs[0] for subs, _v in gtm_store.read_subtree("ZZN")][: len(numbers)] == sorted(
+        numbers, key=Decimal
+    )
