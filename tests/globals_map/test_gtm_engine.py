@@ -109,7 +109,7 @@ def test_bulk_reads_in_tiny_chunks_match_the_memory_store(gtm_store: GtmStore) -
     from globals_map import MemoryStore
 
     memory = MemoryStore()
-    nodes = [((), "root")]
+    nodes: list[tuple[tuple[str, ...], str]] = [((), "root")]
     for i in range(1, 40):
         nodes.append(((str(i),), "v" * (i % 7)))
         for j in range(i % 4):
