@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Iterable
+import signal
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bridge.simulator.context import VistaSettings
@@ -41,10 +43,22 @@ async def serve(
     *,
     settings: VistaSettings | None = None,
     config: ServerConfig | None = None,
+    ready: Callable[[BrokerServer, VistaHandler], None] | None = None,
 ) -> None:
-    """Serve the broker until cancelled."""
-    server = BrokerServer(VistaHandler(store, settings), config)
+    """Serve the broker until cancelled.
+
+    SIGUSR1 puts the sign-on state back to the loaded state (:meth:`VistaHandler.reset`), so
+    a shell can reset a running simulator: ``check.py --reset-cmd 'kill -USR1 PID'``.
+    ``ready`` is called once the server listens (e.g. to print the port).
+    """
+    handler = VistaHandler(store, settings)
+    server = BrokerServer(handler, config)
     await server.start(host, port)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError):
+        loop.add_signal_handler(signal.SIGUSR1, handler.reset)
+    if ready is not None:
+        ready(server, handler)
     try:
         await server.serve_forever()
     finally:
@@ -58,9 +72,10 @@ def run_simulator(
     *,
     settings: VistaSettings | None = None,
     config: ServerConfig | None = None,
+    ready: Callable[[BrokerServer, VistaHandler], None] | None = None,
 ) -> None:
-    """Block serving the broker simulator over ``store`` (Ctrl-C stops it)."""
+    """Block serving the broker simulator over ``store`` (Ctrl-C stops it); see :func:`serve`."""
     try:
-        asyncio.run(serve(store, host, port, settings=settings, config=config))
+        asyncio.run(serve(store, host, port, settings=settings, config=config, ready=ready))
     except KeyboardInterrupt:
         return
