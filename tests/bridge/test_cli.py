@@ -240,17 +240,18 @@ def test_broker_sim_serves_on_the_given_port_until_its_time() -> None:
 
 
 def test_serve_runs_the_api_factory_with_the_cli_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
     import uvicorn
 
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # serve exports settings to env
     result = run("--patients", "9", "serve", "--port", "8765")
     assert result.exit_code == 0, result.stderr
     ((args, kwargs),) = calls
     assert args == ("api.app:create_app_from_settings",)
     assert kwargs == {"factory": True, "host": "127.0.0.1", "port": 8765}
-    import os
-
     assert os.environ["VISTA_BRIDGE_STORE__DEMO_PATIENTS"] == "9"
     bad = run("--store", "gtm", "--config", "/nonexistent.toml", "serve")
     assert bad.exit_code == EXIT_CONFIG and not calls[1:]
