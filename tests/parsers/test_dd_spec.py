@@ -187,3 +187,28 @@ def test_global_roots_numeric_and_string_subscripts() -> None:
 def test_global_root_with_variables_or_unclosed_is_refused(text: str) -> None:
     with pytest.raises(ParseError):
         parse_global_root(text)
+
+
+_FLAGS = ["R", "*", "'", "a", "X", "O", "I", "M", "A"]
+
+
+@given(
+    st.sampled_from(["F", "D", "S", "K", "V", "N", "P120.82"]),
+    st.lists(st.sampled_from(_FLAGS), unique=True, max_size=5),
+    st.randoms(),
+)
+def test_any_order_of_known_modifiers_parses_to_the_same_spec(
+    core: str, flags: list[str], rnd: object
+) -> None:
+    import random
+
+    assert isinstance(rnd, random.Random)
+    tokens = [core, *flags]
+    rnd.shuffle(tokens)
+    spec = parse_specifier("".join(tokens))
+    expected_type = FieldType.POINTER if core.startswith("P") else FieldType(core)
+    assert spec.type is expected_type
+    assert {m.value for m in spec.modifiers} == set(flags)
+    assert spec.unknown == ()
+    if core.startswith("P"):
+        assert spec.pointer_file == "120.82"
