@@ -66,7 +66,7 @@ def test_number_literal_refuses_overflow_and_non_numbers(literal: str) -> None:
         number_literal(literal)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**20), max_value=10**20))
 def test_literal_of_any_decimal_is_canonical_and_stable(value: Decimal) -> None:
     text = number_literal(str(value))
@@ -74,7 +74,7 @@ def test_literal_of_any_decimal_is_canonical_and_stable(value: Decimal) -> None:
     assert number_literal(text) == text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(-(10**18) + 1, 10**18 - 1), st.integers(0, 8))
 def test_canonical_text_round_trips_through_decimal(mantissa: int, scale: int) -> None:
     text = canonical_number(Decimal(mantissa).scaleb(-scale))

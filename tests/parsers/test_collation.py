@@ -93,7 +93,7 @@ _SUBSCRIPT = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_SUBSCRIPT, max_size=30))
 def test_collation_matches_the_reference(subs: list[str]) -> None:
     assert sorted(subs, key=subscript_key) == sorted(subs, key=reference_key)

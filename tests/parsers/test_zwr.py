@@ -187,7 +187,7 @@ def _raw_line(draw: st.DrawFn) -> str:
     return line + "=" + draw(_raw_token())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(_raw_line())
 def test_fast_path_agrees_with_the_grammar(line: str) -> None:
     try:
@@ -223,7 +223,7 @@ def test_literals_needing_conversion_go_to_the_grammar(line: str) -> None:
     assert parse_zwr_line_fast(line) is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_NAMES, st.lists(_SUBSCRIPTS, max_size=4), st.one_of(_M_TEXT, _NUMBERS))
 def test_format_then_parse_round_trips(name: str, subs: list[str], value: str) -> None:
     line = format_zwr_node(name, subs, value)
@@ -249,7 +249,7 @@ def _same_bytes(s: str) -> str:
 
 
 def test_fast_path_agrees_with_the_grammar_on_real_lines() -> None:
-    """Every 5th node line of every real export (and all of GT.M's extract) through both."""
+    """Every 9th node line of every real export (and all of GT.M's extract) through both."""
     paths = [gtm_extract()]
     for parts in (("fixtures", "vista", "data"), ("fixtures", "vista", "dd"), ("vista-lab",
                   "globals")):  # fmt: skip
@@ -257,7 +257,7 @@ def test_fast_path_agrees_with_the_grammar_on_real_lines() -> None:
     checked = fast_hits = 0
     for path in paths:
         lines = path.read_bytes().decode("utf-8", "surrogateescape").split("\n")[2:]
-        step = 1 if path == gtm_extract() else 5
+        step = 1 if path == gtm_extract() else 9
         for line in lines[::step]:
             if not line:
                 continue
