@@ -239,7 +239,13 @@ def _signs(ctx: Ctx, entry: dict[tuple[str, ...], str], other: str) -> list[str]
         if not zero:
             continue
         ptr = str(int(m_number(zero)))
-        out.append(piece(m.get("GMRD", 120.83, ptr, 0), 1) if ptr != other else piece(zero, 2))
+        if ptr == other:
+            out.append(piece(zero, 2))
+            continue
+        key = ("120.83", ptr)
+        if key not in ctx.memo:
+            ctx.memo[key] = piece(m.get("GMRD", 120.83, ptr, 0), 1)
+        out.append(ctx.memo[key])
     return out
 
 
@@ -247,7 +253,10 @@ def _external(ctx: Ctx, file: str, field: str, internal: str) -> str:
     """$$EXTERNAL^DILFD: "" when the dictionary is absent (the call errors out)."""
     if not internal:
         return ""
-    return external_value(ctx.fileman(), file, field, internal)
+    key = ("external", file, field, internal)
+    if key not in ctx.memo:
+        ctx.memo[key] = external_value(ctx.fileman(), file, field, internal)
+    return ctx.memo[key]
 
 
 # -- ORQQVI ------------------------------------------------------------------------------------

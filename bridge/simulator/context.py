@@ -39,6 +39,9 @@ class Ctx:
     #: The FileMan dictionaries, read lazily and kept by the handler between calls.
     schema: Schema | None = None
 
+    #: Answers already computed in this call (FileMan externals), keyed by what was asked.
+    memo: dict[tuple[str, ...], str] = field(default_factory=dict)
+
     def fileman(self) -> Schema:
         if self.schema is None:
             self.schema = Schema(self.store)
