@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from globals_map import GlobalStore
 from globals_map.zwr_io import export_zwr, iter_zwr_lines, load_zwr, zwr_header_date
@@ -137,3 +139,30 @@ def test_export_is_what_mupip_extract_writes_after_mupip_load(tmp_path: Path) ->
     body = ours.read_bytes().split(b"\n")[2:]
     assert back.read_bytes().split(b"\n")[2:] == body
     assert len(body) - 1 == store.node_count()
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=0x24F),
+        st.sampled_from(['"', "\x00", "\n", "\x7f", b"\xff".decode("utf-8", "surrogateescape")]),
+    ),
+    max_size=8,
+)
+_SUB = st.one_of(_TEXT.filter(bool), st.integers(-1000, 10**6).map(str), st.just("1.0"))
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(nodes=st.dictionaries(st.lists(_SUB, max_size=3).map(tuple), _TEXT, max_size=15))
+def test_any_nodes_survive_export_and_reload(
+    store: GlobalStore, tmp_path_factory: pytest.TempPathFactory, nodes: dict[tuple[str, ...], str]
+) -> None:
+    store.kill("ZZP")
+    store.set_many([("ZZP", subs, value) for subs, value in nodes.items()])
+    before = store.read_subtree("ZZP")
+    path = tmp_path_factory.mktemp("rt") / "p.zwr"
+    assert export_zwr(store, path, names=["ZZP"]) == len(nodes)
+    store.kill("ZZP")
+    assert load_zwr(store, path).loaded == len(nodes)
+    assert store.read_subtree("ZZP") == before
