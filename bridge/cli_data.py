@@ -5,11 +5,10 @@ Kept apart from the typer wiring in :mod:`bridge.cli` so each piece is small and
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import contextlib
 import json
 import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -199,23 +198,28 @@ def call_rpc(settings: Settings, name: str, params: list[str], list_items: list[
 
 def run_simulator(bridge: Bridge, host: str, port: int, seconds: float | None) -> None:
     """Serve the broker simulator over the bridge's store until Ctrl-C (or ``seconds``)."""
-    try:
-        vista = importlib.import_module("bridge.simulator.vista")
-        server_mod = importlib.import_module("rpc.simulator.server")
-    except ImportError as exc:
-        raise ConfigurationError(
-            f"the broker simulator is not available in this build ({exc.name})"
-        ) from None
-    handler = vista.VistaHandler(bridge.store)
-    stop = threading.Event()
-    with server_mod.running_in_thread(handler, host=host, port=port) as server:
+    from bridge.simulator import serve
+
+    def ready(server: Any, _handler: Any) -> None:
         print(f"broker simulator listening on {host}:{server.port} (Ctrl-C stops)", flush=True)
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while not stop.is_set():
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                break
-            stop.wait(0.5 if left is None else min(0.5, left))
+
+    async def main() -> None:
+        serving = serve(bridge.store, host, port, ready=ready)
+        if seconds is None:
+            await serving
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(serving, seconds)
+
+    try:
+        asyncio.run(main())
+    except OSError as exc:
+        raise ConfigurationError(
+            f"the broker simulator cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "pick another --port"
+        ) from None
+    except KeyboardInterrupt:
+        return
 
 
 def export_settings_env(config: Path | None, overrides: dict[str, Any]) -> None:

@@ -263,3 +263,13 @@ def test_help_lists_every_command() -> None:
     for command in ("files", "dd", "get", "find", "patients", "rpc", "broker-sim", "serve",
                     "demo", "zwr"):  # fmt: skip
         assert command in result.stdout
+
+
+def test_broker_sim_on_a_busy_port_is_one_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(*SMALL, "broker-sim", "--port", str(port), "--seconds", "1")
+    assert result.exit_code == EXIT_CONFIG
+    assert "cannot listen on" in result.stderr and "pick another --port" in result.stderr
