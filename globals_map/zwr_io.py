@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from globals_map.store import GlobalStore, Subscript, normalize_name
+from globals_map.store import GlobalStore, normalize_name
 from parsers.errors import ParseError
 from parsers.zwr import format_zwr_node, iter_zwr_tuples, open_zwr
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 #: Nodes per bulk read while exporting (bounds memory on big globals).
 EXPORT_CHUNK = 10_000
-#: Nodes per set_many call while loading (lenient loads stream in chunks of this size).
-LOAD_CHUNK = 100_000
+#: How often (in lines or nodes) a progress callback hears from a load or an export.
+PROGRESS_EVERY = 10_000
 
 
 @dataclass
@@ -57,14 +57,19 @@ def load_zwr(
     *,
     lenient: bool = False,
     source: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> LoadReport:
     """Load a ZWR export (a path, or an iterable of lines) into ``store``.
 
     A ``str`` is a path; pass text as ``text.splitlines()``.  Atomic unless ``lenient``:
     raises the first :class:`ParseError` and writes nothing.  A file without the two header
-    lines is refused in both modes.
+    lines is refused in both modes.  Either way the file is parsed completely before one
+    ``set_many`` writes it.  ``progress(lines_read)`` is called every ``PROGRESS_EVERY``
+    lines and once at the end (for progress bars).
     """
     lines, name = _lines_and_source(path_or_lines, source)
+    if progress is not None:
+        lines = _counted(lines, progress)
     with _no_gc_pauses():
         return _load(store, lines, name, lenient)
 
@@ -84,19 +89,22 @@ def _no_gc_pauses() -> Iterator[None]:
 
 def _load(store: GlobalStore, lines: Iterable[str], name: str, lenient: bool) -> LoadReport:
     report = LoadReport(source=name)
-    if not lenient:
-        items = [(n, s, v) for n, s, v, _line in iter_zwr_tuples(lines, name)]
-        report.loaded = store.set_many(items)
-        return report
-    batch: list[tuple[str, Sequence[Subscript], str]] = []
-    for n, s, v, _line in iter_zwr_tuples(lines, name, errors=report.skipped):
-        batch.append((n, s, v))
-        if len(batch) >= LOAD_CHUNK:
-            report.loaded += store.set_many(batch)
-            batch = []
-    if batch:
-        report.loaded += store.set_many(batch)
+    errors = report.skipped if lenient else None
+    items = [(n, s, v) for n, s, v, _line in iter_zwr_tuples(lines, name, errors)]
+    report.loaded = store.set_many(items)
     return report
+
+
+def _counted(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
+    """``lines`` unchanged, calling ``progress(lines so far)`` every PROGRESS_EVERY lines and
+    at the end (once per count)."""
+    count = 0
+    for count, line in enumerate(lines, 1):
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+        yield line
+    if count % PROGRESS_EVERY or not count:
+        progress(count)
 
 
 def zwr_header_date(when: datetime | None = None) -> str:
@@ -134,12 +142,21 @@ def export_zwr(
     path: str | os.PathLike[str],
     names: Iterable[str] | None = None,
     title: str = "vista-bridge ZWR export",
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write ``names`` (default: every global) to ``path`` as ZWR; returns the node count."""
+    """Write ``names`` (default: every global) to ``path`` as ZWR; returns the node count.
+
+    ``progress(nodes_written)`` is called every ``PROGRESS_EVERY`` nodes and at the end.
+    """
     count = -2
     with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
         for line in iter_zwr_lines(store, names, title=title):
             fh.write(line)
             fh.write("\n")
             count += 1
+            if progress is not None and count > 0 and count % PROGRESS_EVERY == 0:
+                progress(count)
+    if progress is not None and (count % PROGRESS_EVERY or count <= 0):
+        progress(max(count, 0))
     return count

@@ -166,3 +166,18 @@ def test_any_nodes_survive_export_and_reload(
     store.kill("ZZP")
     assert load_zwr(store, path).loaded == len(nodes)
     assert store.read_subtree("ZZP") == before
+
+
+def test_progress_callbacks_report_lines_read_and_nodes_written(
+    store: GlobalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import globals_map.zwr_io as zwr_io
+
+    monkeypatch.setattr(zwr_io, "PROGRESS_EVERY", 4)
+    lines = ["t", "ZWR", *(f'^ZZG({i})="{i}"' for i in range(10))]
+    seen: list[int] = []
+    assert load_zwr(store, lines, progress=seen.append).loaded == 10
+    assert seen == [4, 8, 12]
+    written: list[int] = []
+    assert export_zwr(store, tmp_path / "g.zwr", progress=written.append) == 10
+    assert written == [4, 8, 10]
