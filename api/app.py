@@ -20,7 +20,7 @@ from api import errors
 from api.audit import AuditLog, default_audit_path
 from api.auth import ALL_DEMO_SCOPES, Authenticator, JwtConfig, StoredKey
 from api.context import RequestContextMiddleware
-from api.deps import Services
+from api.deps import SECURITY_SCHEMES, Services
 from api.routers import fhir, fileman, health, rpc
 from bridge.facade import Bridge
 from bridge.fhir import MappingContext
@@ -77,7 +77,23 @@ def create_app(
     app.include_router(fhir.router)
     app.include_router(fileman.router)
     app.include_router(rpc.router)
+    install_security_docs(app)
     return app
+
+
+def install_security_docs(app: FastAPI) -> None:
+    """Add the security schemes to the OpenAPI document (routes name them through
+    ``openapi_extra``; the checking itself is the routes' one dependency)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def authenticator_from_settings(settings: Settings) -> Authenticator:

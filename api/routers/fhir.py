@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Audit, PhiCaller, Svc, caller
+from api.deps import SECURITY, PhiAccess, Svc
 from api.errors import FHIR_JSON, FhirResponse
 from api.models import CapabilityStatement, OperationOutcome, bundle_model, resource_model
 from bridge.fhir import capability_statement
@@ -63,12 +63,10 @@ def _add_routes(rdef: ResourceDef) -> None:
     bundle = bundle_model(rtype, model)
 
     async def read(
-        request: Request,
-        svc: Svc,
-        audit: Audit,
-        who: PhiCaller,
+        acc: PhiAccess,
         id: Annotated[str, Path(description=f"the {rtype} id", max_length=64)],
     ) -> Response:
+        svc, audit, who = acc.svc, acc.audit, acc.who
         audit.resource_type = rtype
         who.require_read(rtype, who.patient)  # the scope, before touching any data
         resource = svc.fhir.read(rtype, id)
@@ -76,9 +74,8 @@ def _add_routes(rdef: ResourceDef) -> None:
         who.require_read(rtype, audit.patient_id)
         return FhirResponse(resource)
 
-    async def search(
-        request: Request, svc: Svc, audit: Audit, who: PhiCaller, **_declared: Any
-    ) -> Response:
+    async def search(request: Request, acc: PhiAccess, **_declared: Any) -> Response:
+        svc, audit, who = acc.svc, acc.audit, acc.who
         audit.resource_type = rtype
         items = request.query_params.multi_items()
         audit.params = [k for k, _ in items]
@@ -133,6 +130,7 @@ def _add_routes(rdef: ResourceDef) -> None:
         response_class=FhirResponse,
         responses={200: {"model": bundle, "content": {FHIR_JSON: {}}}, **_ERRORS},
         summary=f"Search {rtype}",
+        openapi_extra=SECURITY,
         description=_search_doc(rdef),
         name=f"search_{rtype}",
     )
@@ -143,6 +141,7 @@ def _add_routes(rdef: ResourceDef) -> None:
         response_class=FhirResponse,
         responses={200: {"model": model, "content": {FHIR_JSON: {}}}, **_ERRORS},
         summary=f"Read {rtype}",
+        openapi_extra=SECURITY,
         name=f"read_{rtype}",
     )
 
@@ -174,4 +173,4 @@ async def unknown_type_read(resource_type: str, rid: str) -> Response:
     )
 
 
-__all__ = ["ResourceNotFoundError", "caller", "router"]
+__all__ = ["ResourceNotFoundError", "router"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import SCOPE_FILEMAN
-from api.deps import Audit, Caller, PhiCaller, Svc
+from api.deps import SECURITY, CallerAccess, PhiAccess
 from api.fileman_view import MAX_LIMIT, FileManView, check_file
 from api.models import Problem
 
@@ -85,10 +85,16 @@ def _fileman(who: Any) -> None:
     who.require_scope(SCOPE_FILEMAN, "user/*.read", "system/*.read")
 
 
-@router.get("/files", response_model=FileList, responses=_ERRORS, summary="Files with a ^DD")
-async def files(svc: Svc, who: Caller) -> FileList:
-    _fileman(who)
-    return FileList.model_validate({"files": FileManView(svc.bridge).files()})
+@router.get(
+    "/files",
+    response_model=FileList,
+    responses=_ERRORS,
+    summary="Files with a ^DD",
+    openapi_extra=SECURITY,
+)
+async def files(acc: CallerAccess) -> FileList:
+    _fileman(acc.who)
+    return FileList.model_validate({"files": FileManView(acc.svc.bridge).files()})
 
 
 @router.get(
@@ -96,10 +102,11 @@ async def files(svc: Svc, who: Caller) -> FileList:
     response_model=FileDictionary,
     responses=_ERRORS,
     summary="A file's data dictionary",
+    openapi_extra=SECURITY,
 )
-async def dictionary(file: _FILE, svc: Svc, who: Caller) -> FileDictionary:
-    _fileman(who)
-    return FileDictionary.model_validate(FileManView(svc.bridge).dictionary(file))
+async def dictionary(file: _FILE, acc: CallerAccess) -> FileDictionary:
+    _fileman(acc.who)
+    return FileDictionary.model_validate(FileManView(acc.svc.bridge).dictionary(file))
 
 
 @router.get(
@@ -107,12 +114,11 @@ async def dictionary(file: _FILE, svc: Svc, who: Caller) -> FileDictionary:
     response_model=EntryList,
     responses=_ERRORS,
     summary='Entries in IEN order, or by "B" index prefix',
+    openapi_extra=SECURITY,
 )
 async def entries(
     file: _FILE,
-    svc: Svc,
-    audit: Audit,
-    who: PhiCaller,
+    acc: PhiAccess,
     name: Annotated[
         str | None, Query(min_length=1, max_length=120, description='"B" index prefix')
     ] = None,
@@ -121,10 +127,11 @@ async def entries(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> EntryList:
-    audit.resource_type = f"fileman:{file[:24]}"
-    audit.params = [k for k, v in (("name", name), ("cursor", cursor)) if v is not None]
-    _fileman(who)
-    return EntryList.model_validate(FileManView(svc.bridge).entries(file, name, cursor, limit))
+    acc.audit.resource_type = f"fileman:{file[:24]}"
+    acc.audit.params = [k for k, v in (("name", name), ("cursor", cursor)) if v is not None]
+    _fileman(acc.who)
+    view = FileManView(acc.svc.bridge)
+    return EntryList.model_validate(view.entries(file, name, cursor, limit))
 
 
 @router.get(
@@ -132,18 +139,17 @@ async def entries(
     response_model=Entry,
     responses=_ERRORS,
     summary="One entry (IEN, or IENS 'sub,parent,' for a subfile entry)",
+    openapi_extra=SECURITY,
 )
 async def entry(
     file: _FILE,
     iens: Annotated[str, Path(max_length=120, description="IEN, or IENS for subfile entries")],
-    svc: Svc,
-    audit: Audit,
-    who: PhiCaller,
+    acc: PhiAccess,
     format: Annotated[Literal["internal", "external", "both"], Query()] = "external",
 ) -> Entry:
-    view = FileManView(svc.bridge)
+    view, audit = FileManView(acc.svc.bridge), acc.audit
     audit.resource_type = f"fileman:{file[:24]}"
-    _fileman(who)
+    _fileman(acc.who)
     fnum = check_file(file)
     top = view.schema.top_file(fnum)
     if top == PATIENT_FILE:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import SCOPE_RPC, AuthError
-from api.deps import Audit, PhiCaller, Svc
+from api.deps import SECURITY, PhiAccess
 from api.models import Problem
 from bridge.errors import BadQueryError, ConfigurationError
 
@@ -61,15 +61,18 @@ class RpcResult(BaseModel):
 
 
 @router.post(
-    "/{name}", response_model=RpcResult, responses=_ERRORS, summary="Call an allow-listed RPC"
+    "/{name}",
+    response_model=RpcResult,
+    responses=_ERRORS,
+    summary="Call an allow-listed RPC",
+    openapi_extra=SECURITY,
 )
 async def call_rpc(
     name: Annotated[str, Path(max_length=64, description="the RPC name, e.g. ORWU USERINFO")],
     body: RpcCall,
-    svc: Svc,
-    audit: Audit,
-    who: PhiCaller,
+    acc: PhiAccess,
 ) -> RpcResult:
+    svc, audit, who = acc.svc, acc.audit, acc.who
     audit.resource_type = "rpc"
     rpc = name.strip().upper()
     if _RPC_NAME.match(rpc):
