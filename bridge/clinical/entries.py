@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from bridge.clinical.models import Coded, Ref
 from bridge.errors import NotFoundError
-from globals_map.fileman.filer import Dictionary, FieldRule, FileRules, parse_root
+from globals_map.fileman.filer_rules import Dictionary, FileRules, parse_root, take_piece
 from globals_map.store import GlobalStore
 
 _FILE_NAMES = {"2": "patient", "200": "provider", "44": "location"}
@@ -71,23 +71,12 @@ class Entry:
         rule = self.rules.fields.get(number)
         if rule is None:
             return None
-        value = _take(self.nodes.get(rule.node, ""), rule)
+        value = take_piece(self.nodes.get(rule.node, ""), rule)
         return value or None
 
     def get(self, number: str) -> str:
         """The field's internal value, or "" when empty."""
         return self.opt(number) or ""
-
-
-def _take(node: str, rule: FieldRule) -> str:
-    if not node:
-        return ""
-    if rule.extract is not None:
-        return node[rule.extract[0] - 1 : rule.extract[1]].rstrip()
-    if rule.piece is None:
-        return node
-    parts = node.split("^")
-    return parts[rule.piece - 1] if rule.piece <= len(parts) else ""
 
 
 class EntryReader:
