@@ -66,7 +66,8 @@ async def _loopback(port_file: Path) -> None:
 async def _simulator(port_file: Path) -> None:
     store = load_store(zwr_files(LAB / "globals"))
     config = ServerConfig(timings=Timings(), limits=Limits(max_connections=1000))
-    server = BrokerServer(VistaHandler(store, VistaSettings()), config)
+    settings = VistaSettings(system_id="vistalab")  # the recorded engine's gtm_sysid
+    server = BrokerServer(VistaHandler(store, settings), config)
     await server.start("127.0.0.1", 0)
     port_file.write_text(str(server.port))
     await _until_stdin_closes()

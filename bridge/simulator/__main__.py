@@ -28,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drain", type=float, default=defaults.drain, help="CLRBUF wait (s)")
     ap.add_argument("--trap-hang", type=float, default=defaults.trap_hang, help="^%%ZTER H 1")
     ap.add_argument("--lockout-hang", type=float, default=vista.lockout_hang, help="XUSRB H 5")
-    ap.add_argument("--system-id", default=vista.system_id, help="$SYSTEM piece 2")
+    ap.add_argument(
+        "--system-id",
+        default=vista.system_id,
+        help="$SYSTEM piece 2 (default: $gtm_sysid, $ydb_sysid or the host name)",
+    )
     args = ap.parse_args(argv)
     files = zwr_files(args.globals)
     if not files:

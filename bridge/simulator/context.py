@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,16 +14,27 @@ from globals_map.store import GlobalStore
 from rpc.simulator import CallResult, Param, Session
 
 
+def engine_system_id() -> str:
+    """$SYSTEM piece 2 as the engine sets it: gtm_sysid or ydb_sysid, else the host name."""
+    for name in ("ydb_sysid", "gtm_sysid"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    return socket.gethostname()
+
+
 @dataclass(frozen=True)
 class VistaSettings:
     """The engine-side facts VistA takes from its process, not its database.
 
-    ``system_id`` is ``$SYSTEM`` piece 2 (GT.M's gtm_sysid), which XUS SIGNON SETUP sends as
-    the server name: the lab's engine said ``vistalab``.  ``lockout_hang`` is the ``H 5`` of
-    VALIDAV^XUSRB after too many failures.  ``cipher_table`` names the XUSRB1 table.
+    ``system_id`` is ``$SYSTEM`` piece 2, which XUS SIGNON SETUP sends as the server name
+    (GETENV^%ZOSV): GT.M and YottaDB take it from ``gtm_sysid`` / ``ydb_sysid``, else the host
+    name, and so does the default here (the recorded lab's engine had ``vistalab``).
+    ``lockout_hang`` is the ``H 5`` of VALIDAV^XUSRB after too many failures.
+    ``cipher_table`` names the XUSRB1 table.
     """
 
-    system_id: str = "vistalab"
+    system_id: str = field(default_factory=lambda: engine_system_id())
     lockout_hang: float = 5.0
     cipher_table: str = "va"
     clock: Callable[[], datetime] = datetime.now

@@ -7,7 +7,6 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from types import ModuleType
 
 from bridge.simulator import VistaHandler, VistaSettings, load_store, zwr_files
@@ -17,6 +16,8 @@ from tests.conftest import shared_path
 
 #: Short waits for tests: check.py's socket timeout (60 s) allows any, the suite stays fast.
 FAST = Timings(drain=0.05, trap_hang=0.05, read=2.0)
+#: $SYSTEM piece 2 of the engine the flows were recorded on (its gtm_sysid).
+LAB_SYSTEM_ID = "vistalab"
 
 
 def lab_store() -> GlobalStore:
@@ -47,7 +48,7 @@ def lab_server(
     """The simulator over the lab's globals on 127.0.0.1, port chosen by the OS."""
     handler = VistaHandler(
         store if store is not None else lab_store(),
-        replace(VistaSettings(), lockout_hang=lockout_hang),
+        VistaSettings(system_id=LAB_SYSTEM_ID, lockout_hang=lockout_hang),
     )
     with running_in_thread(handler, ServerConfig(timings=timings)) as server:
         yield server, handler

@@ -30,6 +30,8 @@ def test_check_py_from_a_shell_passes_with_kill_usr1_as_reset() -> None:
             "0.05",
             "--lockout-hang",
             "0.05",
+            "--system-id",
+            "vistalab",  # the recorded engine's gtm_sysid
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
