@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from parsers.collation import (
     AFTER_ALL,
+    BYTES_AFTER_ALL,
     decode_m,
     encode_m,
+    node_bytes,
     node_key,
     sort_subscripts,
+    subscript_bytes,
     subscript_key,
 )
 from parsers.zwr import parse_zwr_file
@@ -109,3 +112,39 @@ def test_equal_keys_only_for_equal_strings(a: str, b: str) -> None:
 @given(st.binary(max_size=20))
 def test_m_bytes_round_trip_through_str(raw: bytes) -> None:
     assert encode_m(decode_m(raw)) == raw
+
+
+# -- byte keys: the same order as one bytes object per node --------------------------------
+def test_byte_keys_sort_the_edge_cases_in_gtm_order() -> None:
+    extra = ["-1000", "-12.5", "-12.45", "-.000001", "12.45", "12.5", "\x00", "\x01", "A\x00"]
+    subs = M_ORDER + extra
+    assert sorted(subs, key=subscript_bytes) == sorted(subs, key=reference_key)
+
+
+def test_byte_keys_cover_the_whole_numeric_range() -> None:
+    extremes = ["." + "0" * 42 + "1", "-." + "0" * 42 + "1", "9" * 18, "-" + "9" * 18,
+                "1" + "0" * 46, "-1" + "0" * 46, "0"]  # fmt: skip
+    assert sorted(extremes, key=subscript_bytes) == sorted(extremes, key=reference_key)
+
+
+def test_byte_key_of_a_parent_prefixes_its_children_and_bounds_them() -> None:
+    parent = node_bytes(("1", "A"))
+    child = node_bytes(("1", "A", "-5", "x\x00"))
+    sibling = node_bytes(("1", "A\x00"))
+    assert child.startswith(parent)
+    assert parent < child < parent + BYTES_AFTER_ALL < sibling
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_SUBSCRIPT, max_size=30))
+def test_byte_keys_match_the_reference(subs: list[str]) -> None:
+    assert sorted(subs, key=subscript_bytes) == sorted(subs, key=reference_key)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_SUBSCRIPT, max_size=3).map(tuple), max_size=20))
+def test_node_byte_keys_order_like_node_keys(nodes: list[tuple[str, ...]]) -> None:
+    assert sorted(nodes, key=node_bytes) == sorted(nodes, key=node_key)
+    for a in nodes:
+        for b in nodes:
+            assert (node_bytes(a) == node_bytes(b)) == (a == b)
