@@ -273,3 +273,26 @@ def test_broker_sim_on_a_busy_port_is_one_line() -> None:
         result = run(*SMALL, "broker-sim", "--port", str(port), "--seconds", "1")
     assert result.exit_code == EXIT_CONFIG
     assert "cannot listen on" in result.stderr and "pick another --port" in result.stderr
+
+
+def test_zwr_load_into_gtm_then_read_it_back(tmp_path: Path) -> None:
+    from globals_map.gtm import GtmStore
+    from tests.globals_map.engines import session_database, session_gtm_store
+
+    session = session_gtm_store()  # skips (or fails in CI) without GT.M
+    assert isinstance(session, GtmStore)
+    session.kill_all()
+    gld = str(session_database().gbldir)  # type: ignore[attr-defined]
+    out = tmp_path / "demo.zwr"
+    try:
+        assert run("demo", "generate", "--patients", "4", "--out", str(out)).exit_code == 0
+        loaded = ok_json("--store", "gtm", "--gbldir", gld, "zwr", "load", str(out))
+        assert loaded["store"] == "gtm" and loaded["files"][0]["nodes"] > 0
+        page = ok_json("--store", "gtm", "--gbldir", gld, "patients")
+        assert [p["name"] for p in page["patients"]][:2] == [
+            "ZZDEMO,PATIENT ONE",
+            "ZZDEMO,PATIENT TWO",
+        ]
+        assert ok_json("--store", "gtm", "--gbldir", gld, "get", "2", "4")["ien"] == "4"
+    finally:
+        session.kill_all()
