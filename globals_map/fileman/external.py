@@ -61,20 +61,29 @@ class ExternalFormatter:
     # ---- per type ----------------------------------------------------------------
     def _format(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
         t = fld.type
-        if fld.output_transform and t not in (FieldType.POINTER, FieldType.VARIABLE_POINTER):
-            value = self._typed_value(fld, internal)
+        pointer = t in (FieldType.POINTER, FieldType.VARIABLE_POINTER)
+        if fld.output_transform:
+            # E5^DIDU: a field with an output transform prints through it, pointers included
             transform = find_transform(fld.output_transform)
             shown = transform(internal, self.schema.date_format) if transform else None
             if shown is not None:
-                return shown, value, True, None
-            return internal, value, False, None
-        if t is FieldType.POINTER:
-            return self._pointer(fld, internal, depth)
-        if t is FieldType.VARIABLE_POINTER:
-            return self._variable_pointer(fld, internal, depth)
+                return shown, self._typed_value(fld, internal), True, None
+            if not pointer:
+                return internal, self._typed_value(fld, internal), False, None
+            ext, value, _exact, target = self._resolve(fld, internal, depth)
+            return ext, value, False, target  # resolved, but not through its transform
+        if pointer:
+            return self._resolve(fld, internal, depth)
         return self._plain(fld, internal)
 
+    def _resolve(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
+        if fld.type is FieldType.POINTER:
+            return self._pointer(fld, internal, depth)
+        return self._variable_pointer(fld, internal, depth)
+
     def _typed_value(self, fld: FieldDef, internal: str) -> str | int | Decimal | None:
+        if fld.type is FieldType.POINTER and internal.isdigit():
+            return int(internal)
         try:
             return self._plain(fld, internal)[1]
         except FieldValueError:

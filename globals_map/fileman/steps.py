@@ -65,10 +65,7 @@ def compile_step(fld: FieldDef) -> Step:
             fld.label,
         )
     piece = (st.piece or 1) - 1
-    transformed = bool(fld.output_transform) and t not in (
-        FieldType.POINTER,
-        FieldType.VARIABLE_POINTER,
-    )
+    transformed = bool(fld.output_transform)
     kind = K_GENERIC
     if transformed:
         kind = K_GENERIC

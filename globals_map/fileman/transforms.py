@@ -47,6 +47,9 @@ def _fmte_date_only(y: str, _fmt: str) -> str | None:
     """``... S Y=$$FMTE^XLFDT(Y,"D")``: format 1, date only."""
     from parsers.fmdate import FMDate
 
+    m = re.fullmatch(r"([0-9]{1,2})/([0-9]{4})", y)  # the MM/YYYY its input transform stores
+    if m and 1 <= int(m.group(1)) <= 12 and 1700 <= int(m.group(2)) <= 2699:
+        y = FMDate(int(m.group(2)), int(m.group(1))).to_internal()  # DT^DILF: month precision
     try:
         FMDate.parse(y)
     except FMDateError:
