@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.audit import AuditContext, AuditLog
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+#: The largest request body accepted (the RPC passthrough's is the only one; it is small).
+MAX_BODY = 256 * 1024
 
 
 class RequestContextMiddleware:
@@ -29,6 +31,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         rid = _incoming_id(scope) or uuid.uuid4().hex
+        too_big = _declared_length(scope) > MAX_BODY
         ctx = AuditContext(request_id=rid)
         scope.setdefault("state", {})["audit"] = ctx
         status = 500
@@ -42,6 +45,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            if too_big:
+                await _refuse_body(scope, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         finally:
             if ctx.phi:
@@ -54,6 +60,32 @@ def _incoming_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             return text if _SANE_ID.match(text) else None
     return None
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else MAX_BODY + 1
+    return 0
+
+
+async def _refuse_body(scope: Scope, send: Send) -> None:
+    """413 before the body is read: a caller cannot make the server buffer megabytes."""
+    body = (
+        b'{"type":"about:blank","title":"Payload Too Large","status":413,'
+        b'"detail":"request bodies are limited to 262144 bytes"}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _route(scope: Scope) -> str:

@@ -1,8 +1,8 @@
 """FastAPI dependencies: the bridge services, the caller, the audit context.
 
 All are ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a hop that
-cost more than the whole FHIR read it guards. None of them blocks (a JWKS fetch is cached by
-PyJWKClient and happens once per key rotation).
+cost more than the whole FHIR read it guards. Only a bearer check against a JWKS URL, which may
+fetch the key set, goes to a worker thread.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.audit import AuditContext
 from api.auth import Authenticator, Principal
@@ -58,26 +59,29 @@ class Access:
     who: Principal
 
 
-def _access(request: Request, phi: bool) -> Access:
+async def _access(request: Request, phi: bool) -> Access:
     ctx: AuditContext = request.state.audit
     if phi:
         ctx.phi = True  # before authenticating, so refusals are audited too
     svc: Services = request.app.state.services
-    principal = svc.auth.authenticate(
-        request.headers.get("x-api-key"), request.headers.get("authorization")
-    )
+    key, authorization = request.headers.get("x-api-key"), request.headers.get("authorization")
+    if authorization and not key and svc.auth.jwt.jwks_url:
+        # A JWKS lookup may fetch the key set over the network: keep it off the event loop.
+        principal = await run_in_threadpool(svc.auth.authenticate, key, authorization)
+    else:
+        principal = svc.auth.authenticate(key, authorization)
     ctx.who = principal.id
     return Access(svc, ctx, principal)
 
 
 async def phi_access(request: Request) -> Access:
     """The caller of a route that returns patient data (the request is audited)."""
-    return _access(request, phi=True)
+    return await _access(request, phi=True)
 
 
 async def caller_access(request: Request) -> Access:
     """The caller of a protected route without patient data (not audited)."""
-    return _access(request, phi=False)
+    return await _access(request, phi=False)
 
 
 # Documented in the OpenAPI (see api.app.install_security_docs); checked by the dependencies.

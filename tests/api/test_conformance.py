@@ -78,7 +78,13 @@ def test_everything_the_server_returns_is_valid_r4_and_us_core(
         ):
             if rtype not in found and fetch(http, f"/fhir/{rtype}?{query}").get("entry"):
                 found[rtype] = p
-    for rtype in ("Condition", "AllergyIntolerance", "Observation", "Encounter"):
+    for rtype in (
+        "Condition",
+        "AllergyIntolerance",
+        "Observation",
+        "Encounter",
+        "MedicationRequest",
+    ):
         assert rtype in found, f"the demo VistA has no {rtype} for the first patients"
 
     p = found["Observation"]
@@ -110,14 +116,13 @@ def test_everything_the_server_returns_is_valid_r4_and_us_core(
     day = enc["entry"][0]["resource"]["period"]["start"][:10]
     add("encounter-date-patient", f"/fhir/Encounter?date=ge{day}&patient={p}")
     add("encounter-read", f"/fhir/Encounter/{eid}")
-    p = found.get("MedicationRequest", found["Condition"])
+    p = found["MedicationRequest"]
     meds = add("medreq-patient-intent", f"/fhir/MedicationRequest?patient={p}&intent=order")
     add(
         "medreq-patient-intent-status",
         f"/fhir/MedicationRequest?patient={p}&intent=order&status=active",
     )
-    if meds.get("entry"):
-        add("medreq-read", f"/fhir/MedicationRequest/{first_id(meds)}")
+    add("medreq-read", f"/fhir/MedicationRequest/{first_id(meds)}")
 
     prac = add("practitioner-name", "/fhir/Practitioner?name=ZZDEMO")
     prid = first_id(prac)
@@ -134,7 +139,19 @@ def test_everything_the_server_returns_is_valid_r4_and_us_core(
     add("error-unknown-type", "/fhir/Specimen?patient=1", 400)
 
     report = validate(docs, tmp_path)
-    assert "us-core-blood-pressure: PASS" in report
+    for profile in (
+        "us-core-patient",
+        "us-core-blood-pressure",
+        "us-core-body-weight",
+        "us-core-condition-problems-health-concerns",
+        "us-core-allergyintolerance",
+        "us-core-medicationrequest",
+        "us-core-encounter",
+        "us-core-practitioner",
+        "us-core-location",
+        "us-core-observation-screening-assessment",
+    ):
+        assert f"{profile}: PASS" in report, f"nothing was checked against {profile}"
     for _, doc in docs:
         if doc["resourceType"] == "Bundle":
             for e in doc.get("entry", []):

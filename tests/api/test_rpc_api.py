@@ -87,3 +87,15 @@ def test_bad_rpc_bodies_are_400(rpc_client: tuple[TestClient, AuditFile]) -> Non
     assert client.post("/rpc/XWB IM HERE", json={"params": [1.5]}).status_code == 400
     assert client.post("/rpc/XWB IM HERE", content=b"not json").status_code == 400
     assert client.post("/rpc/XWB%00IM", json={}).status_code == 400
+
+
+def test_oversized_body_is_refused_before_it_is_read(
+    rpc_client: tuple[TestClient, AuditFile],
+) -> None:
+    client, _ = rpc_client
+    r = client.post(
+        "/rpc/XWB IM HERE",
+        content=b"[" + b"1," * 200_000 + b"1]",
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 413 and "limited" in r.json()["detail"]
