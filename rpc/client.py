@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import time
 from collections.abc import Generator, Sequence
 from types import TracebackType
@@ -62,6 +63,7 @@ class BrokerClient:
         self.client_name = client_name or socket.gethostname()
         self._max_response = max_response
         self._sock: socket.socket | None = None
+        self._armed = 0.0
         self._decoder = ResponseDecoder(max_response)
         self.broken = False
         self.signed_on: SignOn | None = None
@@ -84,6 +86,8 @@ class BrokerClient:
                 f"cannot connect to the broker at {self.host}:{self.port}: {exc.strerror or exc}"
             ) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)  # blocking; timeouts are SO_RCVTIMEO/SO_SNDTIMEO (see _arm)
+        self._armed = 0.0
         self._sock, self.broken = sock, False
         self._decoder = ResponseDecoder(self._max_response)
         address = sock.getsockname()[0]
@@ -184,15 +188,21 @@ class BrokerClient:
     # -- driving the core ------------------------------------------------------------------------
 
     def _run(self, steps: Generator[Exchange, Reply, T], timeout: float | None) -> T:
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        first = True
         try:
             exchange = next(steps)
             while True:
-                exchange = steps.send(self._exchange(exchange, deadline))
+                # the first exchange waits the whole limit (usually already armed: no syscall);
+                # later exchanges of the same run (sign-on) only what is left of it
+                wait = limit if first else deadline - time.monotonic()
+                exchange = steps.send(self._exchange(exchange, deadline, wait))
+                first = False
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    def _exchange(self, exchange: Exchange, deadline: float) -> Reply:
+    def _exchange(self, exchange: Exchange, deadline: float, wait: float) -> Reply:
         sock = self._sock
         if sock is None or self.broken:
             raise BrokerConnectionError("the broker connection is closed; open a new one")
@@ -200,12 +210,22 @@ class BrokerClient:
             self._fail()
             raise ProtocolError("unexpected bytes from the server between responses", offset=0)
         try:
-            self._send(sock, exchange.request, deadline)
-            while True:
+            if wait <= 0:
+                raise BrokerTimeoutError("no complete answer within the timeout")
+            self._arm(sock, wait)
+            self._send(sock, exchange.request)
+            reply = self._decoder.next_reply()
+            while reply is None:
+                self._decoder.receive_data(self._recv(sock))
                 reply = self._decoder.next_reply()
-                if reply is not None:
-                    return reply
-                self._decoder.receive_data(self._recv(sock, deadline))
+                if reply is None:  # more to read: wait only what is left
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise BrokerTimeoutError("no complete answer within the timeout")
+                    self._arm(sock, left)
+            if time.monotonic() > deadline + 0.05:
+                raise BrokerTimeoutError("the answer came after the timeout")
+            return reply
         except BrokerTimeoutError as exc:
             self._fail()
             raise BrokerTimeoutError(f"{exchange.label}: {exc}") from None
@@ -218,30 +238,33 @@ class BrokerClient:
                 f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
             ) from None
 
-    def _send(self, sock: socket.socket, data: bytes, deadline: float) -> None:
-        sock.settimeout(_remaining(deadline))
+    def _send(self, sock: socket.socket, data: bytes) -> None:
         try:
             sock.sendall(data)
-        except TimeoutError:
+        except BlockingIOError:  # SO_SNDTIMEO expired
             raise BrokerTimeoutError("sending the request timed out") from None
 
-    def _recv(self, sock: socket.socket, deadline: float) -> bytes:
-        sock.settimeout(_remaining(deadline))
+    def _recv(self, sock: socket.socket) -> bytes:
         try:
             return sock.recv(_RECV)
-        except TimeoutError:
+        except BlockingIOError:  # SO_RCVTIMEO expired
             raise BrokerTimeoutError("no complete answer within the timeout") from None
+
+    def _arm(self, sock: socket.socket, seconds: float) -> None:
+        """Kernel-enforced send/receive timeouts on a blocking socket (SO_SNDTIMEO and
+        SO_RCVTIMEO): a call costs no extra system call while its timeout stays the same."""
+        seconds = max(seconds, 0.001)  # a zero timeval would mean "wait forever"
+        if seconds == self._armed:
+            return
+        whole = int(seconds)
+        timeval = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        self._armed = seconds
 
     def _fail(self) -> None:
         self.broken = True
         self._drop()
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise BrokerTimeoutError("no complete answer within the timeout")
-    return left
 
 
 def connect(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from parsers.collation import decode_m, encode_m
 from rpc import wire
@@ -146,6 +147,18 @@ def bye_request() -> bytes:
 
 def rpc_request(name: str, params: Sequence[Param] = (), version: str = "1") -> bytes:
     """An RPC call; the envelope widens past 3 digits only when a parameter needs it."""
+    if not params:
+        return _bare_rpc_request(name, version)
+    return _rpc_request(name, params, version)
+
+
+@lru_cache(maxsize=256)
+def _bare_rpc_request(name: str, version: str) -> bytes:
+    """Calls without parameters (keep-alives, sign-on steps) are the same bytes every time."""
+    return _rpc_request(name, (), version)
+
+
+def _rpc_request(name: str, params: Sequence[Param], version: str) -> bytes:
     if not name:
         raise ProtocolError("an RPC needs a name")
     encoded = tuple(_as_bytes_param(p) for p in params)

@@ -230,9 +230,9 @@ class ReplayServer:
                         break  # a prefix: wait for more
                     cursors, flow, used = result
                     buf = buf[used:]
-                    conn.sendall(self.answers(flow))
-                    with self._lock:
+                    with self._lock:  # before answering: the client may look right after
                         self.served.append(flow.name)
+                    conn.sendall(self.answers(flow))
                     if flow.request == BYE:
                         return
         finally:
