@@ -30,6 +30,7 @@ from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import CallIns
 from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
+from globals_map.gtm.locktable import ThreadLockTable
 from globals_map.gtm.packing import (
     pack_set,
     pack_subscripts,
@@ -120,8 +121,7 @@ class GtmStore:
         self._mutex = threading.RLock()
         self._undo: list[_Undo] | None = None
         self._marks: list[int] = []
-        self._locks: dict[tuple[bytes, bytes], tuple[int, int]] = {}
-        self._lock_cond = threading.Condition(threading.Lock())
+        self._locks = ThreadLockTable()
         self._closed = False
 
     # -- plumbing ------------------------------------------------------------------------
@@ -426,21 +426,12 @@ class GtmStore:
         """Incremental LOCK on a node (other threads and other processes wait)."""
         g = _g(name)
         pk = pack_subscripts(normalize_subscripts(subs))
-        target = (g, pk)
-        me = threading.get_ident()
         deadline = time.monotonic() + max(timeout, 0.0)
-        with self._lock_cond:
-            while self._conflicts(target, me):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise LockTimeoutError(f"LOCK on {g.decode()} not granted in {timeout}s")
-                self._lock_cond.wait(left)
-            owner, count = self._locks.get(target, (me, 0))
-            self._locks[target] = (owner, count + 1)
+        self._locks.acquire((g, pk), deadline, timeout)
         try:
             self._engine_lock(g, pk, deadline, timeout)
         except BaseException:
-            self._release_entry(target)
+            self._locks.release((g, pk))
             raise
         try:
             yield
@@ -448,9 +439,11 @@ class GtmStore:
             try:
                 self._run(lambda ci: ci.lock(g, pk, 0, False))
             finally:
-                self._release_entry(target)
+                self._locks.release((g, pk))
 
     def _engine_lock(self, g: bytes, pk: bytes, deadline: float, timeout: float) -> None:
+        """LOCK + with no wait, retried until the deadline: a lock held by another process
+        must not stall the GT.M thread that every other thread of this process needs."""
         pause = 0.002
         while not self._run(lambda ci: ci.lock(g, pk, 0, True)):
             left = deadline - time.monotonic()
@@ -458,24 +451,6 @@ class GtmStore:
                 raise LockTimeoutError(f"LOCK on {g.decode()} not granted in {timeout}s")
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
-
-    def _release_entry(self, target: tuple[bytes, bytes]) -> None:
-        with self._lock_cond:
-            owner, count = self._locks[target]
-            if count <= 1:
-                del self._locks[target]
-            else:
-                self._locks[target] = (owner, count - 1)
-            self._lock_cond.notify_all()
-
-    def _conflicts(self, target: tuple[bytes, bytes], me: int) -> bool:
-        g, pk = target
-        for (lg, lpk), (owner, _count) in self._locks.items():
-            if owner == me or lg != g:
-                continue
-            if lpk.startswith(pk) or pk.startswith(lpk):
-                return True
-        return False
 
     def close(self) -> None:
         """Forget this store; the process's GT.M runtime stays up for other stores."""
