@@ -59,12 +59,20 @@ class FhirService:
                 for c in query.criteria
             )
         )
+        if query.count == 0:  # _count=0: no entries and no next link (a loop otherwise)
+            return self._bundle(resource_type, [], query, base_url, more=False, total=False)
         window = list(islice(found, query.offset, query.offset + query.count + 1))
         page, more = window[: query.count], len(window) > query.count
         return self._bundle(resource_type, page, query, base_url, more)
 
     def _bundle(
-        self, rtype: str, page: Sequence[Json], query: SearchQuery, base: str, more: bool
+        self,
+        rtype: str,
+        page: Sequence[Json],
+        query: SearchQuery,
+        base: str,
+        more: bool,
+        total: bool = True,
     ) -> Json:
         links = [{"relation": "self", "url": _page_url(base, rtype, query, query.offset)}]
         if more:
@@ -90,8 +98,8 @@ class FhirService:
                 for r in page
             ],
         }
-        if not more:
-            bundle["total"] = query.offset + len(page)
+        if total and not more and (page or query.offset == 0):
+            bundle["total"] = query.offset + len(page)  # exact: this page reached the end
         if not bundle["entry"]:
             del bundle["entry"]
         return bundle

@@ -177,3 +177,14 @@ def test_bad_input_gets_an_operation_outcome(
     assert body["resourceType"] == "OperationOutcome"
     assert words in body["issue"][0]["diagnostics"]
     assert "Traceback" not in r.text
+
+
+def test_count_zero_returns_no_entries_and_no_next_link(client: TestClient) -> None:
+    body = search(client, "/fhir/Patient?_count=0")
+    assert "entry" not in body and [link["relation"] for link in body["link"]] == ["self"]
+
+
+def test_offset_past_the_end_is_an_empty_page_with_a_previous_link(client: TestClient) -> None:
+    body = search(client, "/fhir/Patient?name=ZZDEMO&_count=5&_offset=500")
+    assert "entry" not in body and "total" not in body
+    assert {link["relation"] for link in body["link"]} == {"self", "previous"}
