@@ -101,6 +101,33 @@ class YdbCalls:
             self.y.set(g, unpack_subscripts_bytes(pk), value)
         return len(records)
 
+    def atomic(self, packet: bytes) -> int:
+        records: list[tuple[bytes, bytes, tuple[bytes, ...], bytes]] = []
+        pos = 0
+        while pos < len(packet):
+            op = packet[pos : pos + 1]
+            fields = []
+            pos += 1
+            for _ in range(3):
+                comma = packet.index(b",", pos)
+                length = int(packet[pos:comma])
+                fields.append(packet[comma + 1 : comma + 1 + length])
+                pos = comma + 1 + length
+            records.append((op, fields[0], unpack_subscripts_bytes(fields[1]), fields[2]))
+
+        def body() -> int:
+            for op, g, subs, value in records:
+                if op == b"S":
+                    self.y.set(g, subs, value)
+                elif op == b"K":
+                    self.y.delete_tree(g, subs)
+                else:
+                    self.y.delete_node(g, subs)
+            return int(self.y.YDB_OK)
+
+        self.y.tp(body)
+        return len(records)
+
     def read(
         self, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
     ) -> tuple[int, bytes]:

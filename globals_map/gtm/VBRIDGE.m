@@ -72,6 +72,24 @@ SETM(pkt) ;set many nodes: records "len,g" "len,packed subscripts" "len,value"; 
  . D NK(n) S ^(s(n))=v
  Q cnt
  ;
+ATOMIC(pkt) ;apply records "op" "len,g" "len,packed subscripts" "len,value" (op S set, K kill,
+ ;Z zkill) as one TP transaction: all or nothing, isolated from other processes; returns count
+ N s,n,p,c,l,g,pk,v,op,cnt,last
+ N $ET S $ET="TROLLBACK:$TL"
+ TSTART ():SERIAL
+ S p=1,cnt=0,last=""
+ F  Q:p>$L(pkt)  D
+ . S op=$E(pkt,p),p=p+1
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),g=$E(pkt,c,c+l-1),p=c+l
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),pk=$E(pkt,c,c+l-1),p=c+l
+ . S c=$F(pkt,",",p),l=+$E(pkt,p,c-2),v=$E(pkt,c,c+l-1),p=c+l
+ . I g'=last D CHK(g) S last=g
+ . S n=$$UNPK(pk),cnt=cnt+1
+ . I n=0 S:op="S" @g=v K:op="K" @g ZK:op="Z" @g Q
+ . D NK(n) S:op="S" ^(s(n))=v K:op="K" ^(s(n)) ZK:op="Z" ^(s(n))
+ TCOMMIT
+ Q cnt
+ ;
 ESC(x) ;escape $C(2) (first), $C(0) and $C(1) for a bulk-read field
  N i,c,y,r F i=2,0,1 I x[$C(i) D
  . S r=$P(x,$C(i)) F c=2:1:$L(x,$C(i)) S r=r_$C(2)_i_$P(x,$C(i),c)

@@ -173,6 +173,9 @@ class CallIns:
     def set_many(self, packet: bytes) -> int:
         return self._call("vb_setm", self._s(0, packet))
 
+    def atomic(self, packet: bytes) -> int:
+        return self._call("vb_atomic", self._s(0, packet))
+
     def read(
         self, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
     ) -> tuple[int, bytes]:

@@ -32,6 +32,10 @@ class EngineCalls(Protocol):
 
     def set_many(self, packet: bytes) -> int: ...
 
+    def atomic(self, packet: bytes) -> int:
+        """Apply op-tagged records (b"S", b"K", b"Z" + a set record) as one TP transaction."""
+        ...
+
     def read(
         self, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
     ) -> tuple[int, bytes]:

@@ -43,6 +43,7 @@ CALL_INS: tuple[tuple[str, str], ...] = (
     ),
     ("vb_query", "gtm_long_t* QUERY^VBRIDGE(I:gtm_string_t*,I:gtm_string_t*,O:gtm_string_t*)"),
     ("vb_setm", "gtm_long_t* SETM^VBRIDGE(I:gtm_string_t*)"),
+    ("vb_atomic", "gtm_long_t* ATOMIC^VBRIDGE(I:gtm_string_t*)"),
     (
         "vb_read",
         "gtm_long_t* READ^VBRIDGE(I:gtm_string_t*,I:gtm_string_t*,I:gtm_string_t*,"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from globals_map.errors import EngineError, TransactionError
-from globals_map.gtm.binding import CallIns
+from globals_map.gtm.binding import MAX_STRING, CallIns
 from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
 from globals_map.gtm.locktable import ThreadLockTable
@@ -329,6 +329,29 @@ class GtmStore:
             data = b"".join(packet)
             count += self._run(lambda ci: ci.set_many(data))
         return count
+
+    def apply_atomically(self, ops: Iterable[tuple[str, str, Sequence[Subscript], str]]) -> int:
+        """Apply ``(op, name, subscripts, value)`` with op ``"set"``, ``"kill"`` or
+        ``"kill_node"`` as one engine transaction (TSTART/TCOMMIT in one call-in): all or
+        nothing, and other processes see none of it before the end.  At most ~1 MiB of data
+        (one GT.M string); not inside :meth:`transaction`.  Returns the number of operations.
+        """
+        codes = {"set": b"S", "kill": b"K", "kill_node": b"Z"}
+        parts: list[bytes] = []
+        for op, name, subs, value in ops:
+            if op not in codes:
+                raise TransactionError(f"unknown operation {op!r}: use set, kill or kill_node")
+            vb = encode_m(check_value(value)) if op == "set" else b""
+            parts.append(
+                codes[op] + pack_set(_g(name), pack_subscripts(normalize_subscripts(subs)), vb)
+            )
+        packet = b"".join(parts)
+        if len(packet) > MAX_STRING - 4096:
+            raise TransactionError("atomic batch larger than one GT.M string (1 MiB): split it")
+        with self._mutex:
+            if self._undo is not None:
+                raise TransactionError("apply_atomically cannot run inside transaction()")
+            return self._run(lambda ci: ci.atomic(packet))
 
     def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:
         g = _g(name)

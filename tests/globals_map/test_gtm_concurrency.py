@@ -15,6 +15,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 from globals_map.gtm import GtmStore
 from tests.globals_map.engines import gtm_store  # noqa: F401
 
@@ -187,3 +189,37 @@ def test_caller_mode_calls_gtm_directly_and_refuses_other_threads(gtm_store: Gtm
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "refused"
+
+
+def test_an_atomic_batch_commits_whole(gtm_store: GtmStore) -> None:
+    gtm_store.set("ZZX", (1,), "old")
+    gtm_store.set("ZZX", (2, 1), "gone")
+    count = gtm_store.apply_atomically(
+        [
+            ("set", "ZZX", (1,), "new"),
+            ("kill", "ZZX", (2,), ""),
+            ("set", "ZZY", ('a\x00"',), "v"),
+            ("kill_node", "ZZX", (1,), ""),
+            ("set", "ZZX", (1, 1), "child"),
+        ]
+    )
+    assert count == 5
+    assert gtm_store.read_subtree("ZZX") == [(("1", "1"), "child")]
+    assert gtm_store.get("ZZY", ('a\x00"',)) == "v"
+
+
+def test_an_atomic_batch_that_fails_midway_writes_nothing(gtm_store: GtmStore) -> None:
+    from globals_map.errors import StoreError
+
+    gtm_store.set("ZZX", (1,), "old")
+    with pytest.raises(StoreError):
+        gtm_store.apply_atomically(
+            [
+                ("set", "ZZX", (1,), "new"),
+                ("kill", "ZZX", (), ""),
+                ("set", "ZZX", ("x" * 1100,), "key too long: GT.M refuses it"),
+            ]
+        )
+    assert gtm_store.read_subtree("ZZX") == [(("1",), "old")]
+    gtm_store.set("ZZX", (2,), "the engine is usable afterwards")
+    assert gtm_store.data("ZZX") == 10
