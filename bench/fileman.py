@@ -28,6 +28,8 @@ from globals_map.fileman import Decoder, Schema
 
 FILE = "2"
 ROOT = "ZZBPT"
+#: resume point after the file header ^ZZBPT(0) (every entry sorts after it)
+ROOT_SUBS_AFTER_HEADER = ("0", "\U0010ffff")
 Node = tuple[str, tuple[str, ...], str]
 
 # (field, zero node) of the bench patient file; pointers go to the reference files below.
@@ -166,6 +168,16 @@ def measure(store: GlobalStore, n: int) -> dict[str, float]:
         assert bad == 0
         return n
 
+    def scan() -> int:  # the raw side of the walk: the same chunked bulk reads, no decoding
+        total = 0
+        resume: tuple[str, ...] | None = ROOT_SUBS_AFTER_HEADER
+        while True:
+            nodes = store.read_subtree(ROOT, (), after=resume, limit=5000)
+            total += len(nodes)
+            if len(nodes) < 5000:
+                return n
+            resume = nodes[-1][0]
+
     def walk() -> int:
         count = 0
         for rec in decoder.iter_file(FILE):
@@ -176,12 +188,14 @@ def measure(store: GlobalStore, n: int) -> dict[str, float]:
 
     raw_secs, raw_nodes = timed(raw)
     dec_secs, _ = timed(decode)
+    scan_secs, _ = timed(scan)
     walk_secs, _ = timed(walk)
     return {
         "nodes": float(nodes),
         "entry_nodes": raw_nodes / n,
         "raw": n / raw_secs,
         "decode": n / dec_secs,
+        "scan": n / scan_secs,
         "walk": n / walk_secs,
     }
 
@@ -215,15 +229,17 @@ def main() -> None:
     print(f"{n} entries, {len(FIELDS)} fields, one multiple (2 subentries), one WP field")
     print(
         f"{'store':<8}{'nodes/entry':>12}{'raw entries/s':>15}{'decoded/s':>11}{'ratio':>7}"
-        f"{'bulk walk decoded/s':>21}{'ratio':>7}"
+        f"{'raw scan/s':>12}{'walk decoded/s':>16}{'ratio':>7}"
     )
     for name, r in results.items():
         print(
             f"{name:<8}{r['entry_nodes']:>12.1f}{r['raw']:>15,.0f}{r['decode']:>11,.0f}"
-            f"{r['decode'] / r['raw']:>7.2f}{r['walk']:>21,.0f}{r['walk'] / r['raw']:>7.2f}"
+            f"{r['decode'] / r['raw']:>7.2f}{r['scan']:>12,.0f}{r['walk']:>16,.0f}"
+            f"{r['walk'] / r['scan']:>7.2f}"
         )
     print("raw = one read_subtree per entry; decoded = Decoder.decode per entry (same reads);")
-    print("bulk walk = Decoder.iter_file (chunked bulk reads over the file). goal: >= 0.5x raw")
+    print("raw scan = chunked read_subtree over the file; walk = Decoder.iter_file (same reads).")
+    print("goal: decoded >= 0.5x raw")
 
 
 if __name__ == "__main__":
