@@ -18,6 +18,7 @@ patient data): they name file, entry and field, and say what was expected.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from globals_map.fileman.filer_rules import (
     to_fm_date,
 )
 from globals_map.store import GlobalStore
+from parsers.canonical import is_canonical_number
 
 Value = str | int | float | Decimal | date | datetime | None
 #: A multiple's sub-entries: a list of field->value mappings; a WP field: a list of lines.
@@ -56,14 +58,17 @@ __all__ = [
 ]
 
 
-def _fm_date_ok(text: str) -> bool:
-    m = _FMDATE.match(text)
-    if m is None:
-        return False
-    year, month, day = 1700 + int(m.group(1)), int(m.group(2)), int(m.group(3))
+@functools.lru_cache(maxsize=65536)
+def _fm_day_ok(day_part: str) -> bool:
+    year, month, day = 1700 + int(day_part[:3]), int(day_part[3:5]), int(day_part[5:7])
     if month > 12 or (month == 0 and day != 0):
         return False
-    if day and day > calendar.monthrange(year, month)[1]:
+    return not (day and day > calendar.monthrange(year, month)[1])
+
+
+def _fm_date_ok(text: str) -> bool:
+    m = _FMDATE.match(text)
+    if m is None or not _fm_day_ok(text[:7]):
         return False
     time = (m.group(4) or "").ljust(6, "0")
     hh, mm, ss = int(time[:2]), int(time[2:4]), int(time[4:])
@@ -90,6 +95,7 @@ class Filer:
         self._buffer: list[tuple[str, tuple[str, ...], str]] | None = None
         self._headers: dict[str, list[str]] = {}
         self._known: dict[str, set[str]] = {}
+        self._tops: dict[str, int] = {}
 
     # -- public API -----------------------------------------------------------------------
     @contextmanager
@@ -377,17 +383,29 @@ class Filer:
                 raise FileManError(
                     "a forced IEN must be a positive whole number", file=rules.number
                 )
-            if text in self._known.get(rules.number, ()) or self.store.data(name, (*subs, text)):
+            if self._taken(rules, name, subs, int(text)):
                 raise FileManError(
                     "an entry with this IEN already exists", file=rules.number, ien=text
                 )
             return text
         header = self._header(rules, name, subs)
         candidate = int(header[2] or 0) + 1
-        known = self._known.get(rules.number, set())
-        while str(candidate) in known or self.store.data(name, (*subs, str(candidate))):
+        while self._taken(rules, name, subs, candidate):
             candidate += 1
         return str(candidate)
+
+    def _taken(self, rules: FileRules, name: str, subs: tuple[str, ...], ien: int) -> bool:
+        """Whether an IEN is in use: filed in this session, or present in the store.  IENs
+        above the file's highest numeric subscript ($O(^ROOT(" "),-1), as VistA finds it)
+        need no store call."""
+        if str(ien) in self._known.get(rules.number, ()):
+            return True
+        top = self._tops.get(rules.number)
+        if top is None:
+            last = self.store.prev_subscript(name, subs, " ")
+            top = int(Decimal(last)) if last is not None and is_canonical_number(last) else 0
+            self._tops[rules.number] = top
+        return ien <= top and self.store.data(name, (*subs, str(ien))) > 0
 
     def _header(self, rules: FileRules, name: str, subs: tuple[str, ...]) -> list[str]:
         header = self._headers.get(rules.number)
@@ -404,6 +422,7 @@ class Filer:
             name, subs = parse_root(self.dd.rules(number).root)
             self.store.set(name, (*subs, "0"), "^".join(header))
         self._headers.clear()
+        self._tops.clear()
 
     def _put(self, name: str, subs: tuple[str, ...], value: str) -> None:
         if self._buffer is None:

@@ -195,3 +195,10 @@ def test_word_processing_lines(store: GlobalStore) -> None:
     ien = filer.add("9999901", {".01": "ONE", "1": ["first line", "second ^ line"]})
     assert store.get("ZZWP", (ien, "1", "0")) == "^^2^2^3260101^"
     assert store.get("ZZWP", (ien, "1", "2", "0")) == "second ^ line"
+
+
+def test_new_ien_never_reuses_one_below_a_fractional_top(filer: Filer, store: GlobalStore) -> None:
+    store.set("DIC", ("5", "0"), "STATE^5I^^")
+    store.set("DIC", ("5", "1", "0"), "ZZONE^Z1")
+    store.set("DIC", ("5", "1.5", "0"), "ZZHALF^ZH")
+    assert _state(filer) == "2"
