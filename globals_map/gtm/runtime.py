@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -28,6 +29,10 @@ _Job = tuple[Callable[[EngineCalls], Any], "concurrent.futures.Future[Any] | Non
 
 class RuntimeClosedError(StoreError):
     """The GT.M runtime of this process has been shut down (``gtm_exit`` ran)."""
+
+
+class ForkedProcessError(StoreError):
+    """A GT.M store opened before ``fork()`` was used in the child process."""
 
 
 class WrongThreadError(StoreError):
@@ -54,6 +59,7 @@ class GtmRuntime:
         self._failure: BaseException | None = None
         self._ci: EngineCalls | None = None
         self._closed = False
+        self._pid = os.getpid()
         self.current_gbldir = gbldir
         if dedicated:
             self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)
@@ -110,10 +116,19 @@ class GtmRuntime:
                 box.append(result)
                 box[0].release()
 
-    def call(self, fn: Callable[[EngineCalls], T]) -> T:
-        """Run ``fn(call_ins)`` on the GT.M thread and return its result (or raise its error)."""
+    def _check_process(self) -> None:
         if self._closed:
             raise RuntimeClosedError("the GT.M runtime of this process was shut down")
+        if os.getpid() != self._pid:
+            # A forked child has a copy of GT.M's state but no GT.M thread: calls would hang.
+            raise ForkedProcessError(
+                "this GT.M store was opened before the process forked; open it in the child "
+                "(or use the 'spawn' start method)"
+            )
+
+    def call(self, fn: Callable[[EngineCalls], T]) -> T:
+        """Run ``fn(call_ins)`` on the GT.M thread and return its result (or raise its error)."""
+        self._check_process()
         if threading.get_ident() == self._owner:
             assert self._ci is not None
             return fn(self._ci)
@@ -131,8 +146,7 @@ class GtmRuntime:
 
     def submit(self, fn: Callable[[EngineCalls], T]) -> concurrent.futures.Future[T]:
         """Queue ``fn`` for the GT.M thread; an asyncio caller awaits ``asyncio.wrap_future``."""
-        if self._closed:
-            raise RuntimeClosedError("the GT.M runtime of this process was shut down")
+        self._check_process()
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         if not self.dedicated:
             if threading.get_ident() != self._owner:
@@ -148,7 +162,7 @@ class GtmRuntime:
 
     def shutdown(self) -> None:
         """Run ``gtm_exit`` on the GT.M thread and stop it (also registered with atexit)."""
-        if self._closed:
+        if self._closed or os.getpid() != self._pid:
             return
         self._closed = True
         if not self.dedicated:

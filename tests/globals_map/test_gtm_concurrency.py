@@ -223,3 +223,28 @@ def test_an_atomic_batch_that_fails_midway_writes_nothing(gtm_store: GtmStore) -
     assert gtm_store.read_subtree("ZZX") == [(("1",), "old")]
     gtm_store.set("ZZX", (2,), "the engine is usable afterwards")
     assert gtm_store.data("ZZX") == 10
+
+
+def test_a_store_used_after_fork_raises_instead_of_hanging(gtm_store: GtmStore) -> None:
+    import os
+
+    from globals_map.gtm.runtime import ForkedProcessError
+
+    gtm_store.set("ZZF", (1,), "parent")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: must not touch GT.M, must not hang
+        code = 1
+        try:
+            gtm_store.get("ZZF", (1,))
+        except ForkedProcessError:
+            code = 0
+        finally:
+            os.write(write, bytes([code]))
+            os._exit(code)
+    os.close(write)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"\x00"
+    os.close(read)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert gtm_store.get("ZZF", (1,)) == "parent"
