@@ -202,11 +202,11 @@ class AsyncBrokerClient:
         try:
             writer.write(exchange.request)
             await writer.drain()
-            while True:
+            while True:  # the decoder is idle: read before decoding
+                self._decoder.receive_data(await reader.read(_RECV))
                 reply = self._decoder.next_reply()
                 if reply is not None:
                     return reply
-                self._decoder.receive_data(await reader.read(_RECV))
         except (BrokerConnectionError, ProtocolError):
             await self._fail()
             raise

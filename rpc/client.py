@@ -214,7 +214,7 @@ class BrokerClient:
                 raise BrokerTimeoutError("no complete answer within the timeout")
             self._arm(sock, wait)
             self._send(sock, exchange.request)
-            reply = self._decoder.next_reply()
+            reply = None  # the decoder is idle: nothing to decode before the first read
             while reply is None:
                 self._decoder.receive_data(self._recv(sock))
                 reply = self._decoder.next_reply()

@@ -305,36 +305,41 @@ class ResponseDecoder:
 
     def _advance(self) -> Reply | None:
         buf = self._buf
-        if self._state is _State.SECURITY:
-            got = wire.read_spack(buf, self._pos)
-            if got is None:
+        size = len(buf)
+        state = self._state
+        if state is _State.SECURITY:  # S-pack (SNDERR^XWBRW), read inline: this is the hot path
+            pos = self._pos
+            if pos >= size or pos + 1 + buf[pos] > size:
                 return None
-            self._security, self._pos = got
-            self._state = _State.ERROR
-        if self._state is _State.ERROR:
-            got = wire.read_spack(buf, self._pos)
-            if got is None:
+            end = pos + 1 + buf[pos]
+            self._security = bytes(buf[pos + 1 : end]) if end > pos + 1 else b""
+            self._pos = end
+            state = self._state = _State.ERROR
+        if state is _State.ERROR:
+            pos = self._pos
+            if pos >= size or pos + 1 + buf[pos] > size:
                 return None
-            self._error, self._pos = got
-            self._state = _State.DATA
-            self._data_start = self._scan = self._pos
-        if self._state is _State.DATA:
-            end = buf.find(wire.EOT, self._scan)
+            end = pos + 1 + buf[pos]
+            self._error = bytes(buf[pos + 1 : end]) if end > pos + 1 else b""
+            self._pos = self._data_start = self._scan = end
+            state = self._state = _State.DATA
+        if state is _State.DATA:
+            end = buf.find(4, self._scan)  # $C(4)
             if end < 0:
-                self._scan = len(buf)
-                if len(buf) > self._max:
+                self._scan = size
+                if size > self._max:
                     raise ProtocolError(
                         f"no end of response within {self._max} bytes", offset=self._max
                     )
                 return None
             self._pos = end
-            if buf[self._data_start : self._data_start + 1] != wire.M_ERROR_MARK:
+            if end == self._data_start or buf[self._data_start] != 24:  # $C(24): M error
                 return self._finish(end + 1, m_error=False)
             self._state = _State.M_ERROR_END
         # ETRAP^XWBTCPM: $C(24) text $C(4), then SND^XWBRW's own $C(4)
-        if len(buf) <= self._pos + 1:
+        if size <= self._pos + 1:
             return None
-        if buf[self._pos + 1 : self._pos + 2] != wire.EOT:
+        if buf[self._pos + 1] != 4:
             raise ProtocolError(
                 "M error report not followed by the end of the response", offset=self._pos + 1
             )
@@ -342,12 +347,13 @@ class ResponseDecoder:
 
     def _finish(self, consumed: int, *, m_error: bool) -> Reply:
         buf = self._buf
+        security = decode_m(self._security) if self._security else ""
+        error = decode_m(self._error) if self._error else ""
         if m_error:
-            text = bytes(buf[self._data_start + 1 : self._pos])
-            reply = Reply(decode_m(self._security), decode_m(self._error), "", decode_m(text))
+            text = decode_m(bytes(buf[self._data_start + 1 : self._pos]))
+            reply = Reply(security, error, "", text)
         else:
-            data = bytes(buf[self._data_start : self._pos])
-            reply = Reply(decode_m(self._security), decode_m(self._error), decode_m(data))
+            reply = Reply(security, error, decode_m(bytes(buf[self._data_start : self._pos])))
         del buf[:consumed]
         self._reset_frame()
         return reply

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rpc import protocol
 from rpc.cipher import CipherTable, RowChooser, get_table
@@ -117,7 +118,14 @@ class SessionOptions:
 
 
 def rpc_exchange(name: str, params: Sequence[Param] = ()) -> Exchange:
+    if not params:
+        return _bare_exchange(name)
     return Exchange(protocol.rpc_request(name, params), name)
+
+
+@lru_cache(maxsize=256)
+def _bare_exchange(name: str) -> Exchange:
+    return Exchange(protocol.rpc_request(name), name)
 
 
 def handshake(client_address: str, client_name: str) -> Generator[Exchange, Reply, None]:
