@@ -127,6 +127,8 @@ class Decoder:
         fnum = file if isinstance(file, str) and file in self._roots else file_number(file)
         root = self._roots.get(fnum)
         text = str(iens)
+        if text.endswith(",") and text.count(",") == 1:
+            text = text[:-1]
         if root is not None and text.isdigit() and text[0] != "0":
             name, subs = root[0], (*root[1], text)  # a top-level entry: root + IEN
         else:

@@ -240,6 +240,20 @@ class Schema:
         self._files[key] = fdef
         return fdef
 
+    def file_by_name(self, name: str) -> FileDef:
+        """A top-level file by its name (``^DIC("B",name,number)``, exact, then upper case)."""
+        for candidate in (name, name.upper()):
+            if not candidate:
+                continue
+            number = self.store.next_subscript("DIC", ("B", candidate))
+            if number is not None and is_canonical_number(number):
+                return self.file(number)
+        for number in self.top_files():  # files without a ^DIC("B") entry
+            fdef = self.file(number)
+            if fdef.name.upper() == name.upper():
+                return fdef
+        raise NoSuchFileError(f"no file named {name!r}")
+
     def field(
         self, file: str | int | float | Decimal, field: str | int | float | Decimal
     ) -> FieldDef:

@@ -208,3 +208,11 @@ def test_keys_are_read_from_dd_key() -> None:
     s.set("DD", ("KEY", "B", "902", "7"), "")
     key = Schema(s).file(902).keys["A"]
     assert (key.priority, key.fields, key.uniqueness_index) == ("P", (".01", "1"), "12")
+
+
+def test_file_by_name() -> None:
+    schema = Schema(lab_store())
+    assert schema.file_by_name("NEW PERSON").number == "200"
+    assert schema.file_by_name("gmr allergies").number == "120.82"
+    with pytest.raises(NoSuchFileError):
+        schema.file_by_name("NO SUCH FILE")
