@@ -26,7 +26,8 @@ def test_patient_demographics_resolve_pointers_and_codes(clinical: Clinical) -> 
     assert p.marital_status.name
     assert p.address is not None and p.address.state and p.address.state_abbreviation
     assert p.icn is not None and p.icn.startswith("9990000001V")
-    assert p.primary_provider is not None and p.primary_provider.name.startswith("ZZDEMO,PROV")
+    assert p.primary_provider is not None
+    assert (p.primary_provider.name or "").startswith("ZZDEMO,PROV")
 
 
 def test_search_by_name_prefix_any_case(clinical: Clinical) -> None:
