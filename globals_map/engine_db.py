@@ -94,7 +94,9 @@ def create_database(
         raise DatabaseSetupError(f"{db.gbldir} or {db.datafile} already exists")
     script = "\n".join(
         [
-            f"change -segment DEFAULT -file_name={db.datafile} -block_size={block_size}",
+            # GDE takes the rest of a -file_name line as the name: give it a line of its own.
+            f"change -segment DEFAULT -block_size={block_size}",
+            f"change -segment DEFAULT -file_name={db.datafile}",
             f"change -region DEFAULT -record_size={record_size} -key_size={key_size} "
             "-null_subscripts=never",
             "exit",
