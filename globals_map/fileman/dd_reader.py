@@ -87,6 +87,12 @@ def load_file(schema: Schema, number: str, nodes: list[NodeItem]) -> FileDef:
         fld = _field(schema, fdef, num, fnodes)
         if fld is not None:
             fdef.fields[num] = fld
+    for fld in fdef.fields.values():  # regular cross-references not named in ^DD(f,0,"IX")
+        for x in fld.xrefs:
+            if x.name and not x.kind and x.name not in fdef.indexes:
+                fdef.indexes[x.name] = Index(
+                    file=number, name=x.name, root_file=x.file or number, fields=(fld.number,)
+                )
     if fdef.parent is not None:
         _check_parent(schema, fdef)
     return fdef

@@ -216,3 +216,14 @@ def test_file_by_name() -> None:
     assert schema.file_by_name("gmr allergies").number == "120.82"
     with pytest.raises(NoSuchFileError):
         schema.file_by_name("NO SUCH FILE")
+
+
+def test_regular_xref_without_ix_node_is_an_index() -> None:
+    s = MemoryStore()
+    s.set("DD", ("903", ".01", "0"), "NAME^F^^0;1^Q")
+    s.set("DD", ("903", ".01", "1", "1", "0"), "903^B")
+    s.set("DD", ("903", ".01", "1", "1", "1"), 'S ^ZZX("B",$E(X,1,30),DA)=""')
+    s.set("DD", ("903", ".01", "1", "2", "0"), "903^AZ^MUMPS")
+    fdef = Schema(s).file(903)
+    assert fdef.indexes["B"].fields == (".01",)
+    assert "AZ" not in fdef.indexes  # a MUMPS cross-reference is not a lookup index
