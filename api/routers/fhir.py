@@ -78,7 +78,9 @@ def _add_routes(rdef: ResourceDef) -> None:
         svc, audit, who = acc.svc, acc.audit, acc.who
         audit.resource_type = rtype
         items = request.query_params.multi_items()
-        audit.params = [k for k, _ in items]
+        known = {*rdef.params, "_count", "_offset", "_format"}
+        # names only, and only ones we know: a client-chosen key could itself carry PHI
+        audit.params = [k if k.partition(":")[0] in known else "(unknown)" for k, _ in items]
         query = svc.fhir.parse(rtype, items)
         patients = {str(v) for c in query.get("patient") for v in c.values}
         if rtype == "Patient":

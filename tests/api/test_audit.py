@@ -150,3 +150,9 @@ def test_audit_file_is_append_only(client: TestClient, audit_file: AuditFile) ->
     first = audit_file.path.read_bytes()
     client.get("/fhir/Patient/2")
     assert audit_file.path.read_bytes().startswith(first)
+
+
+def test_unknown_parameter_names_are_not_written(client: TestClient, audit_file: AuditFile) -> None:
+    client.get("/fhir/Patient?ZZDEMO-SECRET=1")
+    rec = audit_file.records()[-1]
+    assert rec["params"] == ["(unknown)"] and rec["outcome"] == 400
