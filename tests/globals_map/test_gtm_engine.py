@@ -154,3 +154,15 @@ def test_gtm_decides_numbers_by_our_canonical_rule(gtm_store: GtmStore) -> None:
     assert [subs[0] for subs, _v in gtm_store.read_subtree("ZZN")][: len(numbers)] == sorted(
         numbers, key=Decimal
     )
+
+
+def test_a_throwaway_database_is_the_file_it_names_with_our_limits(
+    gtm_store: GtmStore, tmp_path: Path
+) -> None:
+    from globals_map.engine_db import create_database
+
+    db = create_database(tmp_path, gtm_dist=gtm_store.env.dist)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vb.dat", "vb.gld"]
+    shown = db.run(["mumps", "-run", "GDE"], stdin="show -region\nexit\n")
+    assert " 1048576  1019 NEVER " in shown
+    db.rundown()
