@@ -114,7 +114,7 @@ class Clinical:
         after = _cursor_ien(cursor)
         if sex is not None and sex.upper() not in {"M", "F"}:
             raise BadQueryError("sex must be M or F")
-        candidates = self._patient_candidates(name, identifier)
+        candidates = self._patient_candidates(name, identifier, after)
         items: list[Patient] = []
         for ien in candidates:
             if after is not None and int(ien) <= int(after):
@@ -133,12 +133,14 @@ class Clinical:
             items.append(self._patient(entry))
         return Page(items, None)
 
-    def _patient_candidates(self, name: str | None, identifier: str | None) -> Iterator[str]:
+    def _patient_candidates(
+        self, name: str | None, identifier: str | None, after: str | None
+    ) -> Iterator[str]:
         if identifier is not None:
             return iter(sorted(self._by_identifier(identifier), key=int))
         if name:
             return iter(sorted(self.reader.index_prefix("2", "B", name.upper()), key=int))
-        return self.reader.iens("2")
+        return self.reader.iens("2", after=after)
 
     def _by_identifier(self, identifier: str) -> set[str]:
         text = identifier.strip()
