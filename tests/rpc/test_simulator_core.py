@@ -385,3 +385,47 @@ def test_server_threads_stop_cleanly() -> None:
         sock = connect(srv.port)
     sock.close()
     assert threading.active_count() <= before
+
+
+def test_tcpconnect_inside_a_session_is_no_rpc(server: tuple[int, EchoHandler]) -> None:
+    """CALLP^XWBPRS: a command with parameters reaches $$RPC without an RPC name."""
+    port, _ = server
+    with connect(port) as sock:
+        reply = exchange(sock, TCPCONNECT)
+    assert reply == b"\x0bNo RPC sent\x00\x04"
+
+
+def test_refused_request_drains_what_follows_like_clrbuf(
+    server: tuple[int, EchoHandler],
+) -> None:
+    """CLRBUF^XWBPRS reads up to the next byte 4 after a refused request, so a request sent
+    right behind it is swallowed, as on VistA; the one after that is answered.  (A byte 4
+    inside the next request, such as the length of a 4-character RPC name, stops the drain
+    there, and what remains is read as garbage: VistA does the same.)"""
+    port, _ = server
+    with connect(port) as sock:
+        sock.sendall(call("NOPE") + call("SWALLOWED", literal_param(b"eaten")))
+        first = read_reply(sock)
+        second = exchange(sock, call("ECHO", literal_param(b"kept")))
+    assert first.endswith(b"doesn't exist on the server.\x00\x04")
+    assert second == b"\x00\x00kept\r\n\x04"
+
+
+def test_xus_set_shared_answers_empty(server: tuple[int, EchoHandler]) -> None:
+    port, _ = server
+    with connect(port) as sock:
+        assert exchange(sock, call("XUS SET SHARED")) == b"\x00\x00\x04"
+
+
+def test_requests_sent_during_a_pause_wait_their_turn(server: tuple[int, EchoHandler]) -> None:
+    """An M error pauses the answer (^%ZTER's H 1); requests sent meanwhile are answered after,
+    in order."""
+    port, _ = server
+    with connect(port) as sock:
+        sock.sendall(call("MERR") + call("ECHO", literal_param(b"next")))
+        first = read_reply(sock)
+        while not first.endswith(b"\x04\x04"):
+            first += read_reply(sock)
+        second = read_reply(sock)
+    assert first.startswith(b"\x00\x00\x18M  ERROR=MERR^ZZSIM")
+    assert second == b"\x00\x00next\r\n\x04"
