@@ -227,3 +227,48 @@ def test_regular_xref_without_ix_node_is_an_index() -> None:
     fdef = Schema(s).file(903)
     assert fdef.indexes["B"].fields == (".01",)
     assert "AZ" not in fdef.indexes  # a MUMPS cross-reference is not a lookup index
+
+
+_JSON_TYPES = {
+    "FREE TEXT": {FieldType.FREE_TEXT, FieldType.MUMPS},
+    "NUMERIC": {FieldType.NUMERIC},
+    "DATE-TIME": {FieldType.DATE},
+    "SET OF CODES": {FieldType.SET},
+    "BOOLEAN": {FieldType.SET},  # the browser shows a 2-code set as BOOLEAN
+    "POINTER": {FieldType.POINTER},
+    "VARIABLE-POINTER": {FieldType.VARIABLE_POINTER},
+    "WORD-PROCESSING": {FieldType.WORD_PROCESSING},
+    "COMPUTED": {FieldType.COMPUTED},
+    "MULTIPLE": {FieldType.MULTIPLE},
+}
+
+
+@pytest.mark.parametrize(
+    ("number", "dd_file"),
+    [
+        ("200", "dd-200-NEW_PERSON.zwr"),
+        ("120.82", "dd-120.82-GMR_ALLERGIES.zwr"),
+        ("120.5", "dd-120.5-GMRV_VITAL_MEASUREMENT.zwr"),
+        ("120.51", "dd-120.51-GMRV_VITAL_TYPE.zwr"),
+    ],
+)
+def test_schema_from_real_dd_agrees_with_the_published_schema(number: str, dd_file: str) -> None:
+    """The FOIA schema JSON (an oracle from another export) and our reading of the real ^DD
+    agree on every field they share: storage node;piece and type."""
+    import json
+
+    schema = Schema(load_files([shared_path("fixtures", "vista", "dd", dd_file)]))
+    real = json.loads(shared_path("fixtures", "vista", "schema", f"{number}.json").read_text())
+    files = [(real["file"]["number"], real["file"]["fields"])]
+    files += [(sub["number"], sub["fields"]) for sub in real["subfiles"]]
+    compared = 0
+    for fnum, fields in files:
+        fdef = schema.file(fnum)
+        for f in fields:
+            ours = fdef.field(f["number"])
+            where = str(ours.storage) if ours.storage else None
+            assert (f["location"] or None) == where, (fnum, f["number"])
+            if f["type"] in _JSON_TYPES:  # the export writes "11" for some .001 fields
+                assert ours.type in _JSON_TYPES[f["type"]], (fnum, f["number"], f["type"])
+            compared += 1
+    assert compared >= 10
