@@ -1,9 +1,10 @@
 """The embedded backend: globals held in memory, ordered as GT.M orders them.
 
-Each global is a :class:`sortedcontainers.SortedDict` keyed by the node's collation key
-(:func:`parsers.collation.node_key`), holding the node's subscripts and value.  A subtree is
-then a contiguous run of keys, so ``$DATA``, ``$ORDER``, ``$QUERY`` and bulk reads are
-bisections plus slices.  One re-entrant lock makes every call atomic across threads; a
+Each global is a :class:`sortedcontainers.SortedDict` keyed by the node's byte collation key
+(:func:`parsers.collation.node_bytes`: one ``bytes`` per node, compared by memcmp, in GT.M's
+order), holding the node's subscripts and value.  A parent's key prefixes its descendants'
+keys, so a subtree is a contiguous run and ``$DATA``, ``$ORDER``, ``$QUERY`` and bulk reads
+are bisections plus slices.  One re-entrant lock makes every call atomic across threads; a
 transaction holds it for its whole block (serializable, like TP) and keeps an undo log.
 """
 
@@ -24,9 +25,12 @@ from globals_map.store import (
     Subscripts,
     check_value,
     normalize_name,
+    normalize_subscript,
     normalize_subscripts,
 )
-from parsers.collation import AFTER_ALL, NodeKey, node_key, subscript_key
+from parsers.collation import BYTES_AFTER_ALL, node_bytes, subscript_bytes
+
+NodeKey = bytes
 
 _Entry = tuple[Subscripts, str]
 #: Values longer than this many characters may exceed 1 MiB once encoded: check them fully.
@@ -39,11 +43,15 @@ def _keyed(subs: Sequence[Subscript]) -> tuple[Subscripts, NodeKey]:
     parsers produce) skip the per-subscript normalization."""
     if type(subs) is tuple and "" not in subs:
         try:
-            return subs, tuple(map(subscript_key, subs))
+            return subs, b"".join(map(subscript_bytes, subs))
         except TypeError:  # not all str: normalize below (ints, Decimals) or refuse
             pass
     nsubs = normalize_subscripts(subs)
-    return nsubs, node_key(nsubs)
+    return nsubs, node_bytes(nsubs)
+
+
+def _sub_bytes(sub: Subscript) -> bytes:
+    return subscript_bytes(normalize_subscript(sub))
 
 
 class LockTimeoutError(StoreError):
@@ -82,7 +90,7 @@ class MemoryStore:
             return None if entry is None else entry[1]
 
     def data(self, name: str, subs: Sequence[Subscript] = ()) -> int:
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
@@ -91,28 +99,27 @@ class MemoryStore:
             idx = tree.bisect_right(key)
             has_children = False
             if idx < len(tree):
-                nxt = tree.peekitem(idx)[0]
-                has_children = nxt[: len(key)] == key and len(nxt) > len(key)
+                nxt: bytes = tree.peekitem(idx)[0]
+                has_children = nxt.startswith(key)  # after ``key``, so strictly below it
             return (10 if has_children else 0) + (1 if has_value else 0)
 
     def next_subscript(
         self, name: str, parent: Sequence[Subscript], after: str | None = None
     ) -> str | None:
-        psubs = normalize_subscripts(parent)
-        pkey = node_key(psubs)
-        depth = len(pkey)
+        psubs, pkey = _keyed(parent)
+        depth = len(psubs)
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
                 return None
             if after:
-                idx = tree.bisect_right((*pkey, subscript_key(after), AFTER_ALL))
+                idx = tree.bisect_right(pkey + _sub_bytes(after) + BYTES_AFTER_ALL)
             else:
                 idx = tree.bisect_right(pkey)
             if idx >= len(tree):
                 return None
             key, (subs, _value) = tree.peekitem(idx)
-            if len(key) > depth and key[:depth] == pkey:
+            if len(key) > len(pkey) and key.startswith(pkey):
                 child: str = subs[depth]
                 return child
             return None
@@ -120,25 +127,24 @@ class MemoryStore:
     def prev_subscript(
         self, name: str, parent: Sequence[Subscript], before: str | None = None
     ) -> str | None:
-        psubs = normalize_subscripts(parent)
-        pkey = node_key(psubs)
-        depth = len(pkey)
+        psubs, pkey = _keyed(parent)
+        depth = len(psubs)
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
                 return None
-            bound = (*pkey, subscript_key(before)) if before else (*pkey, AFTER_ALL)
+            bound = pkey + (_sub_bytes(before) if before else BYTES_AFTER_ALL)
             idx = tree.bisect_left(bound) - 1
             if idx < 0:
                 return None
             key, (subs, _value) = tree.peekitem(idx)
-            if len(key) > depth and key[:depth] == pkey:
+            if len(key) > len(pkey) and key.startswith(pkey):
                 child: str = subs[depth]
                 return child
             return None
 
     def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
@@ -157,15 +163,15 @@ class MemoryStore:
         after: Sequence[Subscript] | None = None,
         limit: int | None = None,
     ) -> list[NodeItem]:
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._tree(name)
             if tree is None:
                 return []
             start = tree.bisect_left(key)
             if after is not None:
-                start = max(start, tree.bisect_right(node_key(normalize_subscripts(after))))
-            end = tree.bisect_left((*key, AFTER_ALL))
+                start = max(start, tree.bisect_right(_keyed(after)[1]))
+            end = tree.bisect_left(key + BYTES_AFTER_ALL)
             if limit is not None:
                 end = min(end, start + max(limit, 0))
             if start >= end:
@@ -206,7 +212,7 @@ class MemoryStore:
         pending: dict[str, dict[NodeKey, _Entry]] = {}
         last_name: object = None
         batch: dict[NodeKey, _Entry] = {}
-        key_of = subscript_key
+        key_of = subscript_bytes
         count = 0
         for name, subs, value in items:  # the hot loop of every bulk load: kept flat
             if name != last_name or type(name) is not str:
@@ -214,7 +220,7 @@ class MemoryStore:
                 last_name = name
             if type(subs) is tuple and "" not in subs:
                 try:
-                    key = tuple(map(key_of, subs))
+                    key = b"".join(map(key_of, subs))
                 except TypeError:  # not all str: normalize (ints, Decimals) or refuse
                     subs, key = _keyed(list(subs))
             else:
@@ -236,13 +242,13 @@ class MemoryStore:
 
     def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:
         gname = normalize_name(name)
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._globals.get(gname)
             if tree is None:
                 return
             start = tree.bisect_left(key)
-            end = tree.bisect_left((*key, AFTER_ALL))
+            end = tree.bisect_left(key + BYTES_AFTER_ALL)
             doomed = list(tree.keys()[start:end])
             for k in doomed:
                 old = tree.pop(k)
@@ -252,7 +258,7 @@ class MemoryStore:
 
     def kill_node(self, name: str, subs: Sequence[Subscript] = ()) -> None:
         gname = normalize_name(name)
-        key = node_key(normalize_subscripts(subs))
+        key = _keyed(subs)[1]
         with self._mutex:
             tree = self._globals.get(gname)
             if tree is None or key not in tree:
