@@ -44,3 +44,23 @@ def test_vista_waits_are_kept_and_configurable() -> None:
     assert results["33_xus_av_code_wrong_5"][2] >= 0.25
     assert results["33_xus_av_code_wrong_4"][2] < 0.25
     assert chk.compare(results) == []
+
+
+def test_all_recorded_flows_match_over_a_gtm_store() -> None:
+    """The simulator serves from any GlobalStore: the same flows over a GT.M database."""
+    from bridge.simulator import load_store, zwr_files
+    from globals_map.gtm import GtmStore
+    from tests.conftest import shared_path
+    from tests.globals_map.engines import session_gtm_store
+
+    store = session_gtm_store()  # skips without GT.M (fails in CI)
+    assert isinstance(store, GtmStore)
+    store.kill_all()
+    try:
+        load_store(zwr_files(shared_path("vista-lab", "globals")), store)
+        chk = check_module()
+        with lab_server(store) as (server, handler):
+            results = chk.run_flows("127.0.0.1", server.port, reset=handler.reset, lockout=True)
+        assert chk.compare(results) == []
+    finally:
+        store.kill_all()
