@@ -27,6 +27,9 @@ def _decode_all(schema: Schema, file: str) -> tuple[list[Record], list[FileManEr
     decoder = Decoder(schema)
     finder = Finder(schema, decoder)
     records = [decoder.decode(file, e.ien) for e in finder.list_entries(file, index="#").entries]
+    walked = list(decoder.iter_file(file, chunk=997))  # the bulk walk sees the same entries
+    assert [r.ien for r in walked] == [r.ien for r in records]
+    assert [len(r.errors) for r in walked] == [len(r.errors) for r in records]
     return records, [err for rec in records for err in rec.errors]
 
 
