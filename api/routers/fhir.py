@@ -5,10 +5,9 @@ OpenAPI lists exactly the parameters the search accepts. The query string is par
 layer itself (repeated parameters, modifiers, unknown names refused), not by FastAPI.
 """
 
-import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from api.deps import SECURITY, PhiAccess, Svc
@@ -17,7 +16,7 @@ from api.models import CapabilityStatement, OperationOutcome, bundle_model, reso
 from bridge.fhir import capability_statement
 from bridge.fhir.errors import ResourceNotFoundError, UnsupportedResourceError
 from bridge.fhir.mapping.common import Json
-from bridge.fhir.params import MAX_COUNT
+from bridge.fhir.params import MAX_COUNT, MAX_OFFSET
 from bridge.fhir.resources import RESOURCES, ResourceDef
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
@@ -74,7 +73,7 @@ def _add_routes(rdef: ResourceDef) -> None:
         who.require_read(rtype, audit.patient_id)
         return FhirResponse(resource)
 
-    async def search(request: Request, acc: PhiAccess, **_declared: Any) -> Response:
+    async def search(request: Request, acc: PhiAccess) -> Response:
         svc, audit, who = acc.svc, acc.audit, acc.who
         audit.resource_type = rtype
         items = request.query_params.multi_items()
@@ -89,50 +88,45 @@ def _add_routes(rdef: ResourceDef) -> None:
         who.require_read(rtype, audit.patient_id)
         return FhirResponse(svc.fhir.search(rtype, query, base_url(request)))
 
-    # The search's declared parameters, for the OpenAPI (parsing is done by the FHIR layer).
-    params = [
-        inspect.Parameter(
-            name.replace("-", "_").lstrip("_") + "_",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                list[str] | None, Query(alias=name, description=f"{p.type}: {p.doc}")
-            ],
-        )
+    # The search's parameters are documented here and parsed by the FHIR layer (repeats,
+    # modifiers, unknown names refused), so FastAPI does not validate them a second time.
+    params: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"{p.type}: {p.doc}",
+            "schema": {"type": "array", "items": {"type": "string", "maxLength": 256}},
+            "style": "form",
+            "explode": True,
+        }
         for name, p in rdef.params.items()
     ]
     params += [
-        inspect.Parameter(
-            "count_",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                int | None, Query(alias="_count", ge=0, le=MAX_COUNT, description="page size")
-            ],
-        ),
-        inspect.Parameter(
-            "offset_",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                int | None,
-                Query(alias="_offset", ge=0, le=1_000_000, description="from a next link"),
-            ],
-        ),
+        {
+            "name": "_count",
+            "in": "query",
+            "required": False,
+            "description": "page size",
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
+        },
+        {
+            "name": "_offset",
+            "in": "query",
+            "required": False,
+            "description": "where the page starts (from a next link)",
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        },
     ]
-    sig = inspect.signature(search)
-    search_fn: Any = search
-    fixed = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    search_fn.__signature__ = sig.replace(parameters=[*fixed, *params])
 
     router.add_api_route(
         f"/{rtype}",
-        search_fn,
+        search,
         methods=["GET"],
         response_class=FhirResponse,
         responses={200: {"model": bundle, "content": {FHIR_JSON: {}}}, **_ERRORS},
         summary=f"Search {rtype}",
-        openapi_extra=SECURITY,
+        openapi_extra={**SECURITY, "parameters": params},
         description=_search_doc(rdef),
         name=f"search_{rtype}",
     )
