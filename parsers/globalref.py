@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from parsers.errors import ParseError
-from parsers.mstring import chars_from_codes, format_m_value, join_pieces, number_literal
-from parsers.mstring import unquote_m as _unquote
+from parsers.mstring import AT_END, LiteralError, LiteralTransformer, Located, format_m_value
 
 MAX_NAME_LENGTH = 31
 
@@ -37,27 +36,14 @@ class GlobalRef(NamedTuple):
         return format_global_ref(self)
 
 
-class _RefError(Exception):
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
-
-
-_Piece = tuple[str | bytes, int]
-#: Column placeholder for "at the end of the text" (the transformer does not see the text).
-_AT_END = -1
-_Located = tuple[str, int]
-
-
-class _RefTransformer(Transformer[Token, GlobalRef]):
+class _RefTransformer(LiteralTransformer[GlobalRef]):
     """Builds the :class:`GlobalRef`; empty slots are checked against open/closed form."""
 
     def start(self, children: list[object]) -> GlobalRef:
         _caret, name_tok, tail = children
         assert isinstance(name_tok, Token)
         if len(name_tok) > MAX_NAME_LENGTH:
-            raise _RefError(
+            raise LiteralError(
                 f"global name longer than {MAX_NAME_LENGTH} characters", name_tok.column or 1
             )
         if tail is None:
@@ -82,39 +68,18 @@ class _RefTransformer(Transformer[Token, GlobalRef]):
                 slots.append(child)
         for index, (text, col) in enumerate(slots):
             if text is None and not (is_open and index == len(slots) - 1):
-                raise _RefError("empty subscript: write a number or a quoted string", col)
+                raise LiteralError("empty subscript: write a number or a quoted string", col)
             if text == "":
-                raise _RefError('empty-string subscript: M stores no node under ""', col)
+                raise LiteralError('empty-string subscript: M stores no node under ""', col)
         if is_open and slots[-1][0] is not None:
-            raise _RefError(
+            raise LiteralError(
                 "unclosed reference: end with ')' (closed) or ',' (an open root)",
-                _AT_END,
+                AT_END,
             )
         return (tuple(text for text, _col in slots if text is not None), is_open)
 
-    def slot(self, children: list[_Located | None]) -> _Located | None:
+    def slot(self, children: list[Located | None]) -> Located | None:
         return children[0]
-
-    def number(self, children: list[Token]) -> _Located:
-        tok = children[0]
-        try:
-            return (number_literal(str(tok)), tok.column or 1)
-        except ValueError as exc:
-            raise _RefError(str(exc), tok.column or 1) from None
-
-    def strexpr(self, pieces: list[_Piece]) -> _Located:
-        return (join_pieces([p for p, _column in pieces]), pieces[0][1])
-
-    def string(self, children: list[Token]) -> _Piece:
-        tok = children[0]
-        return (_unquote(str(tok)), tok.column or 1)
-
-    def chars(self, children: list[Token]) -> _Piece:
-        fn, *codes = children
-        for tok in codes:
-            if int(tok) > 255:
-                raise _RefError(f"$C({int(tok)}) is out of range: 0-255", tok.column or 1)
-        return (chars_from_codes([int(t) for t in codes]), fn.column or 1)
 
 
 _PARSER = Lark.open(
@@ -182,8 +147,8 @@ def parse_global_ref(text: str, *, source: str = "<string>") -> GlobalRef:
     except UnexpectedInput as exc:
         message, column = _error(exc, text)
         raise ParseError(message, source=source, line=1, column=column, text=text) from None
-    except _RefError as exc:
-        column = len(text) + 1 if exc.column == _AT_END else exc.column
+    except LiteralError as exc:
+        column = len(text) + 1 if exc.column == AT_END else exc.column
         raise ParseError(exc.message, source=source, line=1, column=column, text=text) from None
     assert isinstance(result, GlobalRef)
     return result

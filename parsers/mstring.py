@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation
+from typing import TypeVar
+
+from lark import Token, Transformer
 
 from parsers.canonical import canonical_number, is_canonical_number
 from parsers.collation import decode_m, encode_m
@@ -108,3 +111,51 @@ def join_pieces(pieces: Sequence[str | bytes]) -> str:
     if all(isinstance(p, str) for p in pieces):
         return "".join(p for p in pieces if isinstance(p, str))
     return decode_m(b"".join(p if isinstance(p, bytes) else encode_m(p) for p in pieces))
+
+
+# -- the literal part of our lark grammars (zwr.lark, globalref.lark) ------------------------
+#: A value with the 1-based column where it starts (so errors can point at it).
+Located = tuple[str, int]
+Piece = tuple[str | bytes, int]
+#: Column placeholder for "at the end of the text" (a transformer does not see the text).
+AT_END = -1
+_Result = TypeVar("_Result")
+
+
+class LiteralError(Exception):
+    """A literal that parses but is not acceptable (``$C(300)``, ``""`` as a subscript...);
+    the parser turns it into a :class:`~parsers.errors.ParseError` with line and text."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+class LiteralTransformer(Transformer[Token, _Result]):
+    """Rules ``number``, ``strexpr``, ``string`` and ``chars`` shared by our grammars: each
+    returns its value with its column."""
+
+    def number(self, children: list[Token]) -> Located:
+        tok = children[0]
+        try:
+            return (number_literal(str(tok)), tok.column or 1)
+        except ValueError as exc:
+            raise LiteralError(str(exc), tok.column or 1) from None
+
+    def strexpr(self, pieces: list[Piece]) -> Located:
+        return (join_pieces([p for p, _column in pieces]), pieces[0][1])
+
+    def string(self, children: list[Token]) -> Piece:
+        tok = children[0]
+        return (unquote_m(str(tok)), tok.column or 1)
+
+    def chars(self, children: list[Token]) -> Piece:
+        fn, *codes = children
+        for tok in codes:
+            if int(tok) > MAX_CHAR_CODE:
+                raise LiteralError(
+                    f"$C({int(tok)}) is out of range: M mode characters are 0-255",
+                    tok.column or 1,
+                )
+        return (chars_from_codes([int(t) for t in codes]), fn.column or 1)

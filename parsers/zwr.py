@@ -17,17 +17,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from parsers.errors import ParseError
 from parsers.mstring import (
-    chars_from_codes,
+    LiteralError,
+    LiteralTransformer,
+    Located,
     format_m_string,
     format_m_value,
-    join_pieces,
-    number_literal,
 )
-from parsers.mstring import unquote_m as _unquote
 
 #: GT.M names are at most 31 characters; values at most 1 MiB.
 MAX_NAME_LENGTH = 31
@@ -45,19 +44,7 @@ class ZwrNode(NamedTuple):
     line: int
 
 
-class _LineError(Exception):
-    """A semantic error found while transforming one line (column is 1-based)."""
-
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
-
-
-_Located = tuple[str, int]
-
-
-class _ZwrTransformer(Transformer[Token, NodeTuple]):
+class _ZwrTransformer(LiteralTransformer[NodeTuple]):
     """Turns one parsed line into ``(name, subscripts, value)``; values carry their column
     until the end so errors can point at them."""
 
@@ -67,7 +54,7 @@ class _ZwrTransformer(Transformer[Token, NodeTuple]):
         assert isinstance(value, tuple)
         name = str(name_tok)
         if len(name) > MAX_NAME_LENGTH:
-            raise _LineError(
+            raise LiteralError(
                 f"global name longer than {MAX_NAME_LENGTH} characters", name_tok.column or 2
             )
         text, column = value
@@ -75,42 +62,18 @@ class _ZwrTransformer(Transformer[Token, NodeTuple]):
         subscripts: tuple[str, ...] = () if subs is None else subs  # type: ignore[assignment]
         return (name, subscripts, text)
 
-    def subscripts(self, items: list[_Located]) -> tuple[str, ...]:
+    def subscripts(self, items: list[Located]) -> tuple[str, ...]:
         for text, column in items:
             if text == "":
-                raise _LineError('empty-string subscript: M stores no node under ""', column)
+                raise LiteralError('empty-string subscript: M stores no node under ""', column)
         return tuple(text for text, _column in items)
-
-    def number(self, children: list[Token]) -> _Located:
-        tok = children[0]
-        try:
-            return (number_literal(str(tok)), tok.column or 1)
-        except ValueError as exc:
-            raise _LineError(str(exc), tok.column or 1) from None
-
-    def strexpr(self, pieces: list[tuple[str | bytes, int]]) -> _Located:
-        return (join_pieces([p for p, _column in pieces]), pieces[0][1])
-
-    def string(self, children: list[Token]) -> tuple[str | bytes, int]:
-        tok = children[0]
-        return (_unquote(str(tok)), tok.column or 1)
-
-    def chars(self, children: list[Token]) -> tuple[str | bytes, int]:
-        fn, *codes = children
-        for tok in codes:
-            if int(tok) > 255:
-                raise _LineError(
-                    f"$C({int(tok)}) is out of range: M mode characters are 0-255",
-                    tok.column or 1,
-                )
-        return (chars_from_codes([int(t) for t in codes]), fn.column or 1)
 
 
 def _check_value_size(text: str, column: int) -> None:
     if len(text) > MAX_VALUE_BYTES // 4 and len(text.encode("utf-8", "surrogateescape")) > (
         MAX_VALUE_BYTES
     ):
-        raise _LineError("value longer than 1 MiB (the M string limit)", column)
+        raise LiteralError("value longer than 1 MiB (the M string limit)", column)
 
 
 _PARSER = Lark.open(
@@ -173,7 +136,7 @@ def _complete(prefix: str) -> bool:
     """Whether ``prefix`` alone is a whole node line (so what follows it is garbage)."""
     try:
         _PARSER.parse(prefix)
-    except (UnexpectedInput, _LineError):
+    except (UnexpectedInput, LiteralError):
         return False
     return True
 
@@ -197,7 +160,7 @@ def parse_zwr_line(line: str, *, source: str = "<string>", lineno: int = 1) -> N
         message, column = _grammar_error(exc, line)
         shown = _shown(line, column)
         raise ParseError(message, source=source, line=lineno, column=column, text=shown) from None
-    except _LineError as exc:
+    except LiteralError as exc:
         shown = _shown(line, exc.column)
         raise ParseError(
             exc.message, source=source, line=lineno, column=exc.column, text=shown
