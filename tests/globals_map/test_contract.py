@@ -236,6 +236,15 @@ def test_empty_string_subscript_is_refused_clearly(store: GlobalStore, op: str) 
     assert store.data("ZZS") == 0
 
 
+@pytest.mark.parametrize("value", [None, 5, b"bytes", 1.5])
+def test_non_string_values_are_refused(store: GlobalStore, value: object) -> None:
+    with pytest.raises(StoreError):
+        store.set("ZZS", ("1",), value)  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        store.set_many([("ZZS", ("2",), value)])  # type: ignore[list-item]
+    assert store.data("ZZS") == 0
+
+
 @pytest.mark.parametrize("sub", [None, 1.5, b"bytes", True])
 def test_non_string_subscripts_are_refused(store: GlobalStore, sub: object) -> None:
     with pytest.raises(InvalidSubscriptError):
@@ -400,6 +409,13 @@ def test_waiting_lock_is_granted_when_released(store: GlobalStore) -> None:
         waited = time.monotonic() - started
     thread.join(5)
     assert 0.05 < waited < 4
+
+
+def test_lock_with_zero_timeout_fails_at_once_when_held_elsewhere(store: GlobalStore) -> None:
+    with store.lock("ZZK", ("1",)):
+        started = time.monotonic()
+        assert not _try_lock_elsewhere(store, "ZZK", ("1",), 0)
+        assert time.monotonic() - started < 3
 
 
 # -- properties: the store's order is the reference order ----------------------------------
