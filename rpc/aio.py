@@ -203,8 +203,7 @@ class AsyncBrokerClient:
             writer.write(exchange.request)
             await writer.drain()
             while True:  # the decoder is idle: read before decoding
-                self._decoder.receive_data(await reader.read(_RECV))
-                reply = self._decoder.next_reply()
+                reply = self._decoder.feed(await reader.read(_RECV))
                 if reply is not None:
                     return reply
         except (BrokerConnectionError, ProtocolError):

@@ -170,7 +170,11 @@ class BrokerClient:
         timeout: float | None = None,
     ) -> RPCResult:
         """Call RPC ``name``; ``returns`` is its RETURN VALUE TYPE when not a known RPC."""
-        return self._run(session.call(name, params, returns), timeout)
+        # one exchange: driven directly (the same steps as session.call, without a generator)
+        limit = self.timeout if timeout is None else timeout
+        exchange = session.rpc_exchange(name, params)
+        reply = self._exchange(exchange, time.monotonic() + limit, limit)
+        return session.finish_call(name, returns, reply)
 
     def call_with(
         self,
@@ -183,7 +187,8 @@ class BrokerClient:
         return self._run(session.call(name, params, returns), timeout)
 
     def keep_alive(self, *, timeout: float | None = None) -> None:
-        self._run(session.keep_alive(), timeout)
+        """XWB IM HERE."""
+        session.check_alive(self.call("XWB IM HERE", timeout=timeout))
 
     # -- driving the core ------------------------------------------------------------------------
 
@@ -213,18 +218,17 @@ class BrokerClient:
             if wait <= 0:
                 raise BrokerTimeoutError("no complete answer within the timeout")
             self._arm(sock, wait)
-            self._send(sock, exchange.request)
-            reply = None  # the decoder is idle: nothing to decode before the first read
-            while reply is None:
-                self._decoder.receive_data(self._recv(sock))
-                reply = self._decoder.next_reply()
-                if reply is None:  # more to read: wait only what is left
+            try:
+                sock.sendall(exchange.request)
+                reply = self._decoder.feed(sock.recv(_RECV))
+                while reply is None:  # more to read: wait only what is left
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise BrokerTimeoutError("no complete answer within the timeout")
                     self._arm(sock, left)
-            if time.monotonic() > deadline + 0.05:
-                raise BrokerTimeoutError("the answer came after the timeout")
+                    reply = self._decoder.feed(sock.recv(_RECV))
+            except BlockingIOError:  # SO_SNDTIMEO / SO_RCVTIMEO expired
+                raise BrokerTimeoutError("no complete answer within the timeout") from None
             return reply
         except BrokerTimeoutError as exc:
             self._fail()
@@ -238,24 +242,12 @@ class BrokerClient:
                 f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
             ) from None
 
-    def _send(self, sock: socket.socket, data: bytes) -> None:
-        try:
-            sock.sendall(data)
-        except BlockingIOError:  # SO_SNDTIMEO expired
-            raise BrokerTimeoutError("sending the request timed out") from None
-
-    def _recv(self, sock: socket.socket) -> bytes:
-        try:
-            return sock.recv(_RECV)
-        except BlockingIOError:  # SO_RCVTIMEO expired
-            raise BrokerTimeoutError("no complete answer within the timeout") from None
-
     def _arm(self, sock: socket.socket, seconds: float) -> None:
         """Kernel-enforced send/receive timeouts on a blocking socket (SO_SNDTIMEO and
         SO_RCVTIMEO): a call costs no extra system call while its timeout stays the same."""
-        seconds = max(seconds, 0.001)  # a zero timeval would mean "wait forever"
         if seconds == self._armed:
             return
+        seconds = seconds if seconds > 0.001 else 0.001  # a zero timeval: "wait forever"
         whole = int(seconds)
         timeval = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)

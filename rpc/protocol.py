@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 from parsers.collation import decode_m, encode_m
 from rpc import wire
@@ -180,9 +181,9 @@ def _rpc_request(name: str, params: Sequence[Param], version: str) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One response as SND^XWBRW framed it, not yet interpreted."""
+class Reply(NamedTuple):
+    """One response as SND^XWBRW framed it, not yet interpreted (a named tuple: it is made for
+    every call, so it is cheap)."""
 
     security: str
     error: str
@@ -200,12 +201,12 @@ class Reply:
 
     def result(self, kind: ReturnType, rpc: str | None = None) -> RPCResult:
         """The typed result, or the typed error the reply carries."""
-        self.raise_for_error(rpc)
+        if self.security or self.error or self.m_error is not None:
+            self.raise_for_error(rpc)
         return RPCResult(kind, self.data)
 
 
-@dataclass(frozen=True)
-class RPCResult:
+class RPCResult(NamedTuple):
     """An RPC's data as its RETURN VALUE TYPE defines it (SNDDATA^XWBRW).
 
     ``value`` is the whole text (a single value or global instance); ``lines`` splits arrays,
@@ -287,6 +288,23 @@ class ResponseDecoder:
             self.receive_eof()
             return
         self._buf += data
+
+    def feed(self, data: bytes) -> Reply | None:
+        """``receive_data(data)`` then ``next_reply()``, with a fast path for the usual case:
+        the decoder is idle and ``data`` is exactly one response with empty packets."""
+        if (
+            len(data) > 2
+            and data[0] == 0
+            and data[1] == 0
+            and data[2] != 24  # $C(24) opens an M error report: slow path
+            and data.find(b"\x04", 2) == len(data) - 1
+            and not self._buf
+            and self._state is _State.SECURITY
+            and not self.closed
+        ):
+            return Reply("", "", data[2:-1].decode("utf-8", "surrogateescape"))
+        self.receive_data(data)
+        return self.next_reply()
 
     def receive_eof(self) -> None:
         self.closed = True

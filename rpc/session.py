@@ -141,14 +141,28 @@ def call(
 ) -> Generator[Exchange, Reply, RPCResult]:
     """One RPC: its typed result, or its typed error."""
     reply = yield rpc_exchange(name, params)
-    return reply.result(protocol.return_type_for(name, returns), name)
+    return finish_call(name, returns, reply)
+
+
+def finish_call(name: str, returns: ReturnType | None, reply: Reply) -> RPCResult:
+    """How a call's reply becomes its result (shared by :func:`call` and the clients' direct
+    single-exchange path)."""
+    kind = returns if returns is not None else _KNOWN.get(name, ReturnType.SINGLE_VALUE)
+    return reply.result(kind, name)
+
+
+_KNOWN = protocol.KNOWN_RETURN_TYPES
 
 
 def keep_alive() -> Generator[Exchange, Reply, None]:
     """XWB IM HERE (IMHERE^XWBLIB answers 1)."""
-    result = yield from call("XWB IM HERE")
-    if result.value != "1":
-        raise ProtocolError(f"XWB IM HERE answered {result.value[:20]!r}, not 1")
+    check_alive((yield from call("XWB IM HERE")))
+
+
+def check_alive(result: RPCResult) -> None:
+    """IMHERE^XWBLIB answers 1."""
+    if result.text != "1":
+        raise ProtocolError(f"XWB IM HERE answered {result.text[:20]!r}, not 1")
 
 
 def bye() -> Generator[Exchange, Reply, None]:

@@ -230,3 +230,15 @@ def test_known_return_types_and_override() -> None:
     assert protocol.return_type_for("DDR LISTER") == ReturnType.GLOBAL_ARRAY
     assert protocol.return_type_for("ZZ") == ReturnType.SINGLE_VALUE
     assert protocol.return_type_for("ZZ", ReturnType.ARRAY) == ReturnType.ARRAY
+
+
+def test_feed_fast_path_agrees_with_the_incremental_decoder() -> None:
+    for path in all_bins():
+        raw = path.read_bytes()
+        assert ResponseDecoder().feed(raw) == protocol.decode_reply(raw), path.name
+    two = b"\x00\x001\x04\x00\x002\x04"
+    decoder = ResponseDecoder()
+    assert decoder.feed(two) == protocol.Reply("", "", "1")
+    assert decoder.next_reply() == protocol.Reply("", "", "2")
+    with pytest.raises(BrokerConnectionError):
+        ResponseDecoder().feed(b"")
