@@ -272,8 +272,10 @@ def parse_storage(text: str) -> Storage | None:
         raise ParseError("storage is not node;piece", source="<storage>", text=text)
     if node.startswith('"') and node.endswith('"') and len(node) >= 2:
         node = node[1:-1].replace('""', '"')
-    elif is_canonical_number(node) is False and re.fullmatch(r"-?[0-9.]+", node):
-        node = canonical_number(node)
+    elif not is_canonical_number(node) and re.fullmatch(r"-?[0-9]*\.?[0-9]+", node):
+        node = canonical_number(node)  # an unquoted M number: 0.1 is the subscript .1
+    elif re.fullmatch(r"[-0-9.]+", node) and not is_canonical_number(node):
+        raise ParseError("storage node is not a number", source="<storage>", text=text)
     m = _PIECE.match(where)
     if m:
         return Storage(node, int(m.group(1)))

@@ -141,7 +141,7 @@ def test_storage_of_computed_field_is_none_and_subfile_flagged() -> None:
     assert parse_storage("2;0").is_subfile  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("text", ["0", "0;X", "0;E5,2", ";1"])
+@pytest.mark.parametrize("text", ["0", "0;X", "0;E5,2", ";1", "1.2.3;1", "0;"])
 def test_bad_storage_raises(text: str) -> None:
     with pytest.raises(ParseError):
         parse_storage(text)
@@ -212,3 +212,12 @@ def test_any_order_of_known_modifiers_parses_to_the_same_spec(
     assert spec.unknown == ()
     if core.startswith("P"):
         assert spec.pointer_file == "120.82"
+
+
+@given(st.text(max_size=30))
+def test_arbitrary_text_parses_or_raises_parse_error_only(text: str) -> None:
+    for parse in (parse_specifier, parse_storage, parse_set_codes, parse_global_root):
+        try:
+            parse(text)  # type: ignore[operator]
+        except ParseError:
+            pass
