@@ -101,34 +101,72 @@ class FileManView:
         }
 
     def entries(
-        self, file: str, name: str | None, cursor: str | None, limit: int
+        self,
+        file: str,
+        name: str | None,
+        cursor: str | None,
+        limit: int,
+        parent: str | None = None,
     ) -> dict[str, Any]:
-        """Entries in IEN order, or those whose "B" index value starts with ``name``.
+        """Entries in IEN order, or those whose "B" index value starts with ``name``; for a
+        subfile, the subentries of the ``parent`` entry (its IENS, innermost first).
 
         The cursor is opaque to callers: the last IEN (listing) or ``value^IEN`` (B search)."""
         fdef = self.file_def(file)
-        if fdef.global_root is None:
-            raise BadQueryError(
-                f"file {fdef.number} is a subfile; list its entries through its parent entry"
-            )
         if not 1 <= limit <= MAX_LIMIT:
             raise BadQueryError(f"limit must be between 1 and {MAX_LIMIT}")
-        store = self.bridge.store
-        gname, root = fdef.global_root.name, tuple(fdef.global_root.subscripts)
-        items: list[dict[str, Any]] = []
-        next_cursor: str | None = None
-        if name is None:
-            after = check_ien(cursor, "cursor") if cursor else None
-            ien = store.next_subscript(gname, root, after or "0")  # past the header node
-            while ien is not None and _IEN_RE.match(ien):
-                if len(items) == limit:
-                    next_cursor = items[-1]["ien"]
-                    break
-                items.append(self._summary(fdef, ien, store.get(gname, (*root, ien, "0"))))
-                ien = store.next_subscript(gname, root, ien)
+        if fdef.global_root is None:
+            if parent is None:
+                raise BadQueryError(
+                    f"file {fdef.number} is a subfile: give parent=<IENS of the parent entry>"
+                )
+            if name is not None:
+                raise BadQueryError("name searches are for top-level files")
+            gname, root, suffix = self._container(fdef, check_iens(parent))
         else:
+            if parent is not None:
+                raise BadQueryError(f"file {fdef.number} is a top-level file: drop parent")
+            gname, root, suffix = fdef.global_root.name, tuple(fdef.global_root.subscripts), ""
+        if name is not None:
             items, next_cursor = self._b_search(fdef, name, cursor, limit)
+            return {"file": fdef.number, "entries": items, "next_cursor": next_cursor}
+        store = self.bridge.store
+        items = []
+        next_cursor = None
+        after = check_ien(cursor, "cursor") if cursor else None
+        ien = store.next_subscript(gname, root, after or "0")  # past the header node
+        while ien is not None and _IEN_RE.match(ien):
+            if len(items) == limit:
+                next_cursor = items[-1]["ien"]
+                break
+            items.append(self._summary(fdef, ien, store.get(gname, (*root, ien, "0")), suffix))
+            ien = store.next_subscript(gname, root, ien)
         return {"file": fdef.number, "entries": items, "next_cursor": next_cursor}
+
+    def _container(self, fdef: Any, parent_iens: str) -> tuple[str, tuple[str, ...], str]:
+        """Where a subfile's entries sit under one parent entry: the global, the subscripts
+        down to the multiple's node, and the IENS suffix of its entries (``3,`` or ``2,3,``)."""
+        chain = [fdef]
+        while chain[-1].parent is not None:
+            if len(chain) > 8:
+                raise BadQueryError(f"file {fdef.number} nests too deep")
+            chain.append(self.schema.file(chain[-1].parent))
+        parts = parent_iens.rstrip(",").split(",")
+        if len(parts) != len(chain) - 1:
+            raise BadQueryError(
+                f"parent of file {fdef.number} needs an IENS of {len(chain) - 1} level(s), "
+                f"got {len(parts)}"
+            )
+        top = chain[-1]
+        subs: list[str] = [*top.global_root.subscripts]
+        outer_first = list(reversed(parts))
+        for depth, holder in enumerate(reversed(chain[1:])):
+            sub = chain[len(chain) - 2 - depth]
+            field = holder.fields.get(sub.parent_field or "")
+            if field is None or field.storage is None:
+                raise BadQueryError(f"file {sub.number} is not held by a field of its parent")
+            subs += [outer_first[depth], field.storage.node]
+        return top.global_root.name, tuple(subs), parent_iens
 
     def _b_search(
         self, fdef: Any, prefix: str, cursor: str | None, limit: int
@@ -165,11 +203,12 @@ class FileManView:
             cur_value = store.next_subscript(gname, root, cur_value)
         return items, None
 
-    def _summary(self, fdef: Any, ien: str, zero: str | None) -> dict[str, Any]:
+    def _summary(self, fdef: Any, ien: str, zero: str | None, suffix: str = "") -> dict[str, Any]:
         return {
             "ien": ien,
             "name": (zero or "").split("^", 1)[0],
-            "href": f"/fileman/files/{fdef.number}/entries/{ien}",
+            "href": f"/fileman/files/{fdef.number}/entries/{ien}"
+            + (f",{suffix}" if suffix else ""),
         }
 
     def entry(self, file: str, iens: str, fmt: Format) -> dict[str, Any]:

@@ -113,7 +113,7 @@ async def dictionary(file: _FILE, acc: CallerAccess) -> FileDictionary:
     "/files/{file}/entries",
     response_model=EntryList,
     responses=_ERRORS,
-    summary='Entries in IEN order, or by "B" index prefix',
+    summary='Entries in IEN order, by "B" index prefix, or a subfile\'s under a parent',
     openapi_extra=SECURITY,
 )
 async def entries(
@@ -126,12 +126,18 @@ async def entries(
         str | None, Query(max_length=200, description="next_cursor of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    parent: Annotated[
+        str | None,
+        Query(max_length=120, description="subfiles: the parent entry's IENS, e.g. 1 or 2,1,"),
+    ] = None,
 ) -> EntryList:
     acc.audit.resource_type = f"fileman:{file[:24]}"
-    acc.audit.params = [k for k, v in (("name", name), ("cursor", cursor)) if v is not None]
+    acc.audit.params = [
+        k for k, v in (("name", name), ("cursor", cursor), ("parent", parent)) if v is not None
+    ]
     _fileman(acc.who)
     view = FileManView(acc.svc.bridge)
-    return EntryList.model_validate(view.entries(file, name, cursor, limit))
+    return EntryList.model_validate(view.entries(file, name, cursor, limit, parent))
 
 
 @router.get(

@@ -109,6 +109,8 @@ def test_reading_a_patients_record_in_another_file_audits_the_patient(
         ("/fileman/files/2/entries?limit=0", 400, "limit"),
         ("/fileman/files/2/entries/1?format=raw", 400, "format"),
         ("/fileman/files/120.81/entries", 400, "subfile"),
+        ("/fileman/files/120.81/entries?parent=1,1,", 400, "level"),
+        ("/fileman/files/2/entries?parent=1", 400, "top-level"),
     ],
 )
 def test_bad_input_is_a_problem_json_400_or_404(
@@ -119,3 +121,19 @@ def test_bad_input_is_a_problem_json_400_or_404(
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
     assert body["status"] == status and words in body["detail"]
+
+
+def test_subfile_entries_are_listed_under_their_parent(client: TestClient) -> None:
+    allergy = get(client, "/fileman/files/120.8/entries/1")
+    inline = [e["iens"] for e in allergy["fields"]["10"]["entries"]]
+    listed = get(client, "/fileman/files/120.81/entries?parent=1&limit=1")
+    assert listed["entries"][0]["href"] == f"/fileman/files/120.81/entries/{inline[0]}"
+    seen = [e["href"].rsplit("/", 1)[-1] for e in listed["entries"]]
+    cursor = listed["next_cursor"]
+    while cursor:
+        page = get(client, f"/fileman/files/120.81/entries?parent=1&limit=1&cursor={cursor}")
+        seen += [e["href"].rsplit("/", 1)[-1] for e in page["entries"]]
+        cursor = page["next_cursor"]
+    assert seen == inline
+    reaction = get(client, listed["entries"][0]["href"])
+    assert reaction["file"] == "120.81"
