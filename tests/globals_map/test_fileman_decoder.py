@@ -5,8 +5,10 @@ raising."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from globals_map import GlobalStore
+from globals_map import GlobalStore, MemoryStore
 from globals_map.fileman import (
     Decoder,
     FieldType,
@@ -291,3 +293,27 @@ def test_iter_file_bulk_walk_equals_entry_by_entry(filled: GlobalStore, chunk: i
     assert [r.ien for r in decoder.iter_file(F, after="1", chunk=chunk)] == ["2", "10"]
     with pytest.raises(FileManError):
         list(decoder.iter_file(F + ".02"))
+
+
+_piece = st.one_of(
+    st.text(st.characters(blacklist_characters="^", blacklist_categories=["Cs"]), max_size=12),
+    st.sampled_from(["1", "2", "99", "3230415.1", "3231345", "1;ZZS(", "9;ZZC(", "M", "-1"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_piece, min_size=1, max_size=10), st.lists(_piece, max_size=3))
+def test_any_stored_value_decodes_or_gives_field_errors_never_raises(
+    zero: list[str], visit: list[str]
+) -> None:
+    store = MemoryStore()
+    build(store)
+    patient(store, "5", "^".join(zero), **{"1": "^".join(visit)})
+    if visit:
+        store.set("ZZT", ("5", "V", "1", "0"), "^".join(visit))
+    rec = Decoder(Schema(store)).decode(F, 5)
+    for err in rec.errors:
+        assert isinstance(err, FieldValueError) and err.file in (F, F + ".02")
+    for fv in rec.values.values():
+        if fv.internal and fv.error is None and fv.evaluated:
+            assert fv.external is not None
