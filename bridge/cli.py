@@ -414,14 +414,14 @@ def serve(
     st = state(ctx)
     settings = st.settings()  # validate before starting the server
     cli_data.export_settings_env(st.config, st.overrides)
+    host = host or settings.server.host
+    port = port if port is not None else settings.server.port
+    # the factory runs in uvicorn and prints the demo key with the URL: tell it where we listen
+    os.environ["VISTA_BRIDGE_SERVER__HOST"] = host
+    os.environ["VISTA_BRIDGE_SERVER__PORT"] = str(port)
     import uvicorn
 
-    uvicorn.run(
-        "api.app:create_app_from_settings",
-        factory=True,
-        host=host or settings.server.host,
-        port=port if port is not None else settings.server.port,
-    )
+    uvicorn.run("api.app:create_app_from_settings", factory=True, host=host, port=port)
 
 
 def _file_arg(text: str) -> str:
