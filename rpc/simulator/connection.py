@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from parsers.collation import encode_m
 from rpc.simulator.handler import CallResult, ListParam, Literal, MError, Param, RpcEntry, Session
@@ -23,16 +23,11 @@ if TYPE_CHECKING:
     from rpc.simulator.server import BrokerServer
 
 log = logging.getLogger("rpc.simulator")
-_T = TypeVar("_T")
 
 _CONNECT, _MAIN, _BUSY, _DRAIN, _CLOSED = range(5)
 ACCEPT = encode_response(b"accept")
 REJECT = encode_response(b"reject")
 BYE_REPLY = encode_response(b"#BYE#")
-
-
-class HandlerFailure(Exception):
-    """The handler failed outside an RPC (lookup, permission, session): close the connection."""
 
 
 class BrokerConnection(asyncio.Protocol):

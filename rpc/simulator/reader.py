@@ -17,8 +17,23 @@ from dataclasses import dataclass
 from parsers.collation import decode_m
 from rpc.simulator.handler import ListParam, Literal, MError
 from rpc.simulator.mliteral import parse_subscripts
+from rpc.wire import (
+    CHUNK_COMMAND,
+    CHUNK_HEADER,
+    CHUNK_PARAMS,
+    CHUNK_RPC,
+    CHUNK_SECURITY,
+    END,
+    EOT,
+    MORE,
+    PREFIX,
+    ParamType,
+)
 
-EOT = 0x04
+_CHUNKS = (CHUNK_HEADER, CHUNK_RPC, CHUNK_SECURITY, CHUNK_COMMAND, CHUNK_PARAMS)
+_LITERAL, _REFERENCE, _LIST, _GLOBAL = (
+    b"%d" % t for t in (ParamType.LITERAL, ParamType.REFERENCE, ParamType.LIST, ParamType.GLOBAL)
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +186,7 @@ class RequestReader:
     # -- CONNTYPE / NEW^XWBTCPM --------------------------------------------------------------
     def _connect(self) -> Generator[int, bytes, Event]:
         prefix = yield from self._read(5)
-        if prefix != b"[XWB]":
+        if prefix != PREFIX:
             return Abort("first message is not an [XWB] message")
         call = yield from self._message()
         return Connect(call.command, tuple(p.value for p in call.params if isinstance(p, Literal)))
@@ -181,7 +196,7 @@ class RequestReader:
         head = (yield from self._read(1)) + (yield from self._read(4))
         if head == b"#BYE#":
             return Bye()
-        if head != b"[XWB]":
+        if head != PREFIX:
             return Ignored()
         call = yield from self._message()
         if call.command == "#BYE#":
@@ -200,19 +215,19 @@ class RequestReader:
         error: MError | None = None
         while True:
             chunk = (yield from self._read(1))[:1]
-            if chunk not in (b"1", b"2", b"3", b"4", b"5"):
+            if chunk not in _CHUNKS:
                 break
-            if chunk == b"1":  # PRS1: header chunk
+            if chunk == CHUNK_HEADER:  # PRS1: header chunk
                 yield from self._sread()
                 yield from self._sread()
                 err = ""
-            elif chunk == b"2":  # PRS2: RPC version and name
+            elif chunk == CHUNK_RPC:  # PRS2: RPC version and name
                 version = yield from self._sread()
                 rpc = yield from self._sread()
                 err = ""
-            elif chunk == b"3":  # PRS3 reads nothing
+            elif chunk == CHUNK_SECURITY:  # PRS3 reads nothing
                 err = ""
-            elif chunk == b"4":  # PRS4: command; returns ("TCPConnect^#BYE#"[cmd])
+            elif chunk == CHUNK_COMMAND:  # PRS4: command; returns ("TCPConnect^#BYE#"[cmd])
                 command = yield from self._sread()
                 err = "" if command not in "TCPConnect^#BYE#" else "command"
             else:  # PRS5: parameters, then stop
@@ -226,21 +241,21 @@ class RequestReader:
         self, envl: int, out: list[Literal | ListParam | Reference]
     ) -> Generator[int, bytes, MError | None]:
         """PRS5^XWBPRS: typed parameters until EOT; ``cont`` 't' continues a list."""
-        cont, ty = b"f", b""
+        cont, ty = END, b""
         current: ListParam | None = None
         error: MError | None = None
         while True:
-            if cont == b"f":
+            if cont == END:
                 ty = yield from self._read(1)
-            if ty == b"\x04":
+            if ty == EOT:
                 return error
-            if ty == b"0":
+            if ty == _LITERAL:
                 out.append(Literal((yield from self._lread(envl))))
-            elif ty == b"1":
+            elif ty == _REFERENCE:
                 out.append(Reference((yield from self._lread(envl))))
-            elif ty in (b"2", b"3"):
-                if cont != b"t" or current is None:
-                    current = ListParam({}, is_global=ty == b"3")
+            elif ty in (_LIST, _GLOBAL):
+                if cont != MORE or current is None:
+                    current = ListParam({}, is_global=ty == _GLOBAL)
                     out.append(current)
                 subs_text = yield from self._lread(envl)
                 if subs_text:
