@@ -31,9 +31,8 @@ class ThreadLockTable:
             while self._conflicts(target, me):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise LockTimeoutError(
-                        f"LOCK on {target[0].decode()} not granted in {timeout}s"
-                    )
+                    name = target[0].rpartition(b"\0")[2].decode()
+                    raise LockTimeoutError(f"LOCK on {name} not granted in {timeout}s")
                 self._cond.wait(left)
             owner, count = self._held.get(target, (me, 0))
             self._held[target] = (owner, count + 1)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from globals_map.errors import StoreError
 from globals_map.gtm.calls import EngineCalls
+from globals_map.gtm.locktable import ThreadLockTable
 
 T = TypeVar("T")
 _Job = tuple[Callable[[EngineCalls], Any], "concurrent.futures.Future[Any] | None", list[Any]]
@@ -60,6 +61,11 @@ class GtmRuntime:
         self._ci: EngineCalls | None = None
         self._closed = False
         self._pid = os.getpid()
+        #: Held by a store's transaction (and every call): GT.M's state is the process's, so
+        #: every store of the process shares it.
+        self.mutex = threading.RLock()
+        #: Which thread holds which LOCK, for every store of the process.
+        self.locks = ThreadLockTable()
         self.current_gbldir = gbldir
         if dedicated:
             self._thread = threading.Thread(target=self._main, name="gtm-runtime", daemon=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +29,6 @@ from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import MAX_STRING, CallIns
 from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
-from globals_map.gtm.locktable import ThreadLockTable
 from globals_map.gtm.packing import (
     pack_set,
     pack_subscripts,
@@ -118,10 +116,10 @@ class GtmStore:
         self._gbldir = gbldir
         self._gbldir_bytes = gbldir.encode()
         self._rt: GtmRuntime = runtime
-        self._mutex = threading.RLock()
+        self._mutex = runtime.mutex
         self._undo: list[_Undo] | None = None
         self._marks: list[int] = []
-        self._locks = ThreadLockTable()
+        self._locks = runtime.locks
         self._closed = False
 
     # -- plumbing ------------------------------------------------------------------------
@@ -450,11 +448,12 @@ class GtmStore:
         g = _g(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         deadline = time.monotonic() + max(timeout, 0.0)
-        self._locks.acquire((g, pk), deadline, timeout)
+        target = (self._gbldir_bytes + b"\0" + g, pk)  # a name is per database
+        self._locks.acquire(target, deadline, timeout)
         try:
             self._engine_lock(g, pk, deadline, timeout)
         except BaseException:
-            self._locks.release((g, pk))
+            self._locks.release(target)
             raise
         try:
             yield
@@ -462,7 +461,7 @@ class GtmStore:
             try:
                 self._run(lambda ci: ci.lock(g, pk, 0, False))
             finally:
-                self._locks.release((g, pk))
+                self._locks.release(target)
 
     def _engine_lock(self, g: bytes, pk: bytes, deadline: float, timeout: float) -> None:
         """LOCK + with no wait, retried until the deadline: a lock held by another process
