@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, logs
 from api.audit import AuditLog, default_audit_path
 from api.auth import ALL_DEMO_SCOPES, Authenticator, JwtConfig, StoredKey
 from api.context import RequestContextMiddleware
@@ -72,6 +72,7 @@ def create_app(
     )
     app.state.audit_log = audit_log
     errors.install(app)
+    logs.install()
     app.add_middleware(RequestContextMiddleware, audit=audit_log)
     app.include_router(health.router)
     app.include_router(fhir.router)
