@@ -188,6 +188,18 @@ class Finder:
         name, subs = entry_location(self.schema, pdef.number, parent_iens)
         return name, (*subs, holder.storage.node)
 
+    def _check_index(self, file: str, index: str, name: str, root: tuple[str, ...]) -> None:
+        """An index must be one the dictionary names or one that holds nodes; anything else
+        is FileMan's 202 (the parameter that identifies the index is invalid)."""
+        if index == IEN_ORDER or index in self.schema.file(file).indexes:
+            return
+        if (
+            not index
+            or is_canonical_number(index)
+            or self.schema.store.data(name, (*root, index)) == 0
+        ):
+            raise FileManError(f"no index {index!r} on this file", file=file)
+
     def _walk(
         self,
         file: str,
@@ -200,6 +212,7 @@ class Finder:
     ) -> Iterator[ListEntry]:
         name, root = self.file_root(file, parent_iens)
         store = self.schema.store
+        self._check_index(file, index, name, root)
         if index == IEN_ORDER:
             cur = start or None
             while True:
@@ -252,6 +265,7 @@ class Finder:
             return []
         name, root = self.file_root(file, parent_iens)
         store = self.schema.store
+        self._check_index(file, index, name, root)
         ixroot = (*root, index)
         if exact:
             if store.data(name, (*ixroot, value)) == 0 and len(value) > 30:

@@ -127,3 +127,12 @@ def test_subfile_listing_and_lookup_need_the_parent(finder: Finder) -> None:
         finder.list_entries("9980.01")
     rec = finder.get("9980.01", "2,1,")
     assert rec[".01"].external == "PIT"
+
+
+def test_unknown_index_is_an_error_not_an_empty_list(finder: Finder) -> None:
+    with pytest.raises(FileManError):
+        finder.list_entries(9980, index="NOPE")
+    with pytest.raises(FileManError):
+        finder.find(9980, "APPLE", index="NOPE")
+    with pytest.raises(FileManError):
+        finder.list_entries(9980, index="1")  # an entry, not an index
