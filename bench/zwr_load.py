@@ -7,6 +7,7 @@ same run:
   * per-line floor: a Python loop over the file's lines doing nothing;
   * parse only: every node through parsers.zwr (fast path + grammar);
   * parse + load: globals_map.zwr_io.load_zwr into a MemoryStore (atomic mode);
+  * export: globals_map.zwr_io.export_zwr of the loaded store (format + write);
 and prints nodes/s and the ratio to the reference.
 
     .venv/bin/python bench/zwr_load.py            # 1M nodes
@@ -27,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from globals_map.memory import MemoryStore
-from globals_map.zwr_io import load_zwr
+from globals_map.zwr_io import export_zwr, load_zwr
 from parsers.zwr import format_zwr_node, iter_zwr_tuples, open_zwr
 
 NODES_PER_ENTRY = 8
@@ -114,12 +115,20 @@ def main() -> None:
             store.close()
             return loaded
 
+        loaded = MemoryStore()
+        load_zwr(loaded, path)
+
+        def export() -> int:
+            return export_zwr(loaded, Path(tmp) / "export.zwr")
+
         results = [
             ("read + split lines (reference)", timed("read", read_split, nodes, repeat)),
             ("python loop over lines", timed("loop", line_loop, nodes, repeat)),
             ("parse (parsers.zwr)", timed("parse", parse_only, nodes, repeat)),
             ("parse + load into MemoryStore", timed("load", parse_load, nodes, repeat)),
+            ("export from MemoryStore", timed("export", export, nodes, repeat)),
         ]
+        loaded.close()
 
     ref_wall, ref_cpu = results[0][1]
     print(f"ZWR load benchmark: {nodes:,} nodes, {size / 1e6:.1f} MB, best of {repeat}")

@@ -20,7 +20,7 @@ def is_canonical_number(s: str) -> bool:
     """True when ``s`` is an M canonical number that GT.M stores as a numeric subscript."""
     if not s or len(s) > 64 or _CANONICAL.match(s) is None:
         return False
-    if s == "0":
+    if len(s) <= _MAX_DIGITS:  # <= 18 digits and |x| >= 1E-17: no need to count or compare
         return True
     digits = s.lstrip("-").replace(".", "").strip("0")
     if len(digits) > _MAX_DIGITS:
