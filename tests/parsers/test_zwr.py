@@ -283,3 +283,20 @@ def test_error_on_a_huge_line_keeps_only_its_head() -> None:
     assert info.value.text is not None
     assert len(info.value.text) < 3000
     assert info.value.text.startswith('^X(1)="aaa')
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_NAMES, st.lists(_SUBSCRIPTS, max_size=3), _M_TEXT), max_size=8),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_whole_file_parse_equals_line_by_line_grammar(
+    nodes: list[tuple[str, list[str], str]], ending: str
+) -> None:
+    lines = [format_zwr_node(n, s, v) for n, s, v in nodes]
+    text = ending.join(["title", "ZWR", *lines, ""])
+    parsed = [(n.name, n.subscripts, n.value, n.line) for n in parse_zwr(text)]
+    expected = [(*parse_zwr_line(line), number) for number, line in enumerate(lines, 3)]
+    assert parsed == expected
+    as_lines = [line + ending for line in text.split(ending)]
+    assert [n[:4] for n in parse_zwr(as_lines)] == expected
