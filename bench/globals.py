@@ -41,8 +41,9 @@ RUN(n,ops) N t,i,k,v,c,x
  W "set ",$$EL(t)," ",ops,!
  S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S c=c+1
  W "next ",$$EL(t)," ",c,!
- F x=1,2 S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S v=^(k),c=c+1
- W:x=1 "bulk1 ",$$EL(t)," ",c,! W:x=2 "bulk ",$$EL(t)," ",c,!
+ F x=1,2 D
+ . S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S v=^(k),c=c+1
+ . W "bulk",x," ",$$EL(t)," ",c,!
  K ^VBBENCHW
  Q
 EL(t) N e S e=$ZH
@@ -118,9 +119,9 @@ def native(db: GtmDatabase, n: int, ops: int) -> dict[str, float]:
     rates: dict[str, float] = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[0] in {"get", "set", "next", "bulk1", "bulk"}:
+        if len(parts) == 3 and parts[0] in {"get", "set", "next", "bulk1", "bulk2"}:
             rates[parts[0]] = int(parts[2]) / max(float(parts[1]), 1e-9)
-    rates["bulk"] = max(rates.pop("bulk1"), rates["bulk"])
+    rates["bulk"] = max(rates.pop("bulk1"), rates.pop("bulk2"))
     return rates
 
 
