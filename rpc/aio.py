@@ -57,6 +57,10 @@ class AsyncBrokerClient:
         self._writer: asyncio.StreamWriter | None = None
         self._decoder = ResponseDecoder(max_response)
         self._lock = asyncio.Lock()
+        self._deadline: float | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._watch_at = 0.0
+        self._timed_out = False
         self.broken = False
         self.signed_on: SignOn | None = None
         self.context: str | None = None
@@ -81,6 +85,7 @@ class AsyncBrokerClient:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._reader, self._writer, self.broken = reader, writer, False
+        self._timed_out = False
         self._decoder = ResponseDecoder(self._max_response)
         address = writer.get_extra_info("sockname")[0]
         await self._run(session.handshake(address, self.client_name), self.connect_timeout)
@@ -95,6 +100,9 @@ class AsyncBrokerClient:
         await self._drop()
 
     async def _drop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         writer, self._writer, self._reader = self._writer, None, None
         if writer is not None:
             writer.close()
@@ -161,7 +169,13 @@ class AsyncBrokerClient:
         returns: ReturnType | None = None,
         timeout: float | None = None,
     ) -> RPCResult:
-        return await self._run(session.call(name, params, returns), timeout)
+        """Call RPC ``name``; ``returns`` is its RETURN VALUE TYPE when not a known RPC."""
+        # one exchange: driven directly (the same steps as session.call, without a generator)
+        limit = self.timeout if timeout is None else timeout
+        exchange = session.rpc_exchange(name, params)
+        async with self._lock:
+            reply = await self._exchange(exchange, self._now() + limit, limit)
+        return session.finish_call(name, returns, reply)
 
     async def call_with(
         self,
@@ -174,46 +188,85 @@ class AsyncBrokerClient:
         return await self._run(session.call(name, params, returns), timeout)
 
     async def keep_alive(self, *, timeout: float | None = None) -> None:
-        await self._run(session.keep_alive(), timeout)
+        """XWB IM HERE."""
+        session.check_alive(await self.call("XWB IM HERE", timeout=timeout))
 
     # -- driving the core ------------------------------------------------------------------------
 
     async def _run(self, steps: Generator[Exchange, Reply, T], timeout: float | None) -> T:
         limit = self.timeout if timeout is None else timeout
         async with self._lock:
+            deadline = self._now() + limit
             try:
-                async with asyncio.timeout(limit):
-                    exchange = next(steps)
-                    while True:
-                        exchange = steps.send(await self._exchange(exchange))
+                exchange = next(steps)
+                while True:
+                    exchange = steps.send(await self._exchange(exchange, deadline, limit))
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
-            except TimeoutError:
-                await self._fail()
-                raise BrokerTimeoutError(f"no complete answer within {limit} s") from None
 
-    async def _exchange(self, exchange: Exchange) -> Reply:
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def _exchange(self, exchange: Exchange, deadline: float, limit: float) -> Reply:
         reader, writer = self._reader, self._writer
         if reader is None or writer is None or self.broken:
             raise BrokerConnectionError("the broker connection is closed; open a new one")
         if not self._decoder.idle:
             await self._fail()
             raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+        if deadline <= self._now():
+            await self._fail()
+            raise BrokerTimeoutError(f"{exchange.label}: no complete answer within {limit} s")
+        self._watch(deadline)
         try:
             writer.write(exchange.request)
-            await writer.drain()
+            if writer.transport.get_write_buffer_size():
+                await writer.drain()
             while True:  # the decoder is idle: read before decoding
                 reply = self._decoder.feed(await reader.read(_RECV))
                 if reply is not None:
                     return reply
-        except (BrokerConnectionError, ProtocolError):
+        except (BrokerConnectionError, ProtocolError, OSError) as exc:
             await self._fail()
+            if self._timed_out:
+                raise BrokerTimeoutError(
+                    f"{exchange.label}: no complete answer within {limit} s"
+                ) from None
+            if isinstance(exc, OSError):
+                raise BrokerConnectionError(
+                    f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
+                ) from None
             raise
-        except OSError as exc:
-            await self._fail()
-            raise BrokerConnectionError(
-                f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
-            ) from None
+        finally:
+            self._deadline = None
+
+    def _watch(self, deadline: float) -> None:
+        """Arm the connection's watchdog for ``deadline``.
+
+        One timer per connection instead of one per call: while a timer is pending for a
+        moment no later than ``deadline`` it stays; when it fires before the current call's
+        deadline it re-arms itself for it, and past it, it aborts the transport (the pending
+        read then fails and the call raises :class:`BrokerTimeoutError`)."""
+        self._deadline = deadline
+        if self._watchdog is None or self._watch_at > deadline:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            self._watchdog = asyncio.get_running_loop().call_at(deadline, self._on_watchdog)
+            self._watch_at = deadline
+
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        deadline = self._deadline
+        if deadline is None:
+            return  # no call in progress: the next one re-arms
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline:
+            self._watchdog = loop.call_at(deadline, self._on_watchdog)
+            self._watch_at = deadline
+            return
+        self._timed_out = True
+        if self._writer is not None:
+            self._writer.transport.abort()
 
     async def _fail(self) -> None:
         self.broken = True
