@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from bridge.fhir.errors import InvalidSearchError
 
@@ -78,8 +78,11 @@ class DateParam:
                 return t.start < p.end + slack and t.end > p.start - slack
 
 
-def parse_date_param(name: str, raw: str) -> DateParam:
-    """Parse ``[prefix]YYYY[-MM[-DD[Thh:mm[:ss][zone]]]]`` or raise InvalidSearchError."""
+def parse_date_param(name: str, raw: str, zone: tzinfo | None = None) -> DateParam:
+    """Parse ``[prefix]YYYY[-MM[-DD[Thh:mm[:ss][zone]]]]`` or raise InvalidSearchError.
+
+    A time given with a zone is moved to ``zone`` (the site's, in which VistA keeps its times
+    and our resources show them); without one it is taken as site time already."""
     prefix = "eq"
     text = raw
     if len(raw) > 2 and raw[:2] in PREFIXES:
@@ -104,6 +107,9 @@ def parse_date_param(name: str, raw: str) -> DateParam:
             start = datetime(
                 year, int(m["m"]), int(m["d"]), int(m["H"]), int(m["M"]), int(m["S"] or 0)
             )
+            offset = _offset(m["tz"]) if m["tz"] else None
+            if offset is not None and zone is not None:
+                start = start.replace(tzinfo=offset).astimezone(zone).replace(tzinfo=None)
             width = timedelta(seconds=1) if m["S"] else timedelta(minutes=1)
             rng = DateRange(start, start + width)
     except ValueError:
@@ -111,6 +117,16 @@ def parse_date_param(name: str, raw: str) -> DateParam:
             f"search parameter {name!r}: {raw!r} is not a real calendar date"
         ) from None
     return DateParam(prefix, rng)
+
+
+def _offset(text: str) -> tzinfo:
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 14 or minutes > 59:
+        raise ValueError("zone offset out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _next_month(year: int, month: int) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Literal
 
 from bridge.fhir.dates import DateParam, parse_date_param
@@ -64,6 +65,7 @@ def parse_query(
     resource_type: str,
     items: Iterable[tuple[str, str]],
     spec: Mapping[str, ParamType],
+    zone: tzinfo | None = None,
 ) -> SearchQuery:
     """Validate ``items`` (the raw query pairs) against a resource type's parameter ``spec``."""
     query = SearchQuery()
@@ -95,7 +97,7 @@ def parse_query(
         parts = [p for p in _split_or(raw)]
         if not parts or any(p == "" for p in parts):
             raise InvalidSearchError(f"search parameter {name!r} has an empty value")
-        values = tuple(_typed(name, ptype, p) for p in parts)
+        values = tuple(_typed(name, ptype, p, zone) for p in parts)
         query.criteria.append(Criterion(name, modifier, values))
     return query
 
@@ -126,11 +128,11 @@ def _split_or(raw: str) -> list[str]:
     return parts
 
 
-def _typed(name: str, ptype: ParamType, raw: str) -> str | Token | DateParam:
+def _typed(name: str, ptype: ParamType, raw: str, zone: tzinfo | None) -> str | Token | DateParam:
     if len(raw) > 256:
         raise InvalidSearchError(f"search parameter {name!r} is longer than 256 characters")
     if ptype == "date":
-        return parse_date_param(name, raw)
+        return parse_date_param(name, raw, zone)
     if ptype == "token":
         if "|" in raw:
             system, _, code = raw.partition("|")

@@ -46,7 +46,8 @@ class FhirService:
 
     def parse(self, resource_type: str, items: Iterable[tuple[str, str]]) -> SearchQuery:
         rdef = self.definition(resource_type)
-        return parse_query(resource_type, items, {k: p.type for k, p in rdef.params.items()})
+        spec = {k: p.type for k, p in rdef.params.items()}
+        return parse_query(resource_type, items, spec, self.ctx.zone)
 
     def search(self, resource_type: str, query: SearchQuery, base_url: str) -> Json:
         """A searchset Bundle of page ``query.offset``/``query.count`` with self/next links."""

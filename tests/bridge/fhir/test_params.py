@@ -83,3 +83,18 @@ DAY = _r(datetime(2024, 5, 6, 9, 35), datetime(2024, 5, 6, 9, 35, 1))
 )
 def test_date_prefixes_compare_ranges(param: str, expected: bool) -> None:
     assert parse_date_param("date", param).matches(DAY) is expected
+
+
+def test_a_time_with_a_zone_is_moved_to_the_site_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    # 13:35Z is 09:35 in New York (EDT) on that day: the measurement's site-local time
+    assert parse_date_param("date", "2024-05-06T13:35:00Z", ny).matches(DAY)
+    assert not parse_date_param("date", "2024-05-06T09:35:00Z", ny).matches(DAY)
+    assert parse_date_param("date", "2024-05-06T09:35:00-04:00", ny).matches(DAY)
+
+
+def test_a_zone_offset_out_of_range_is_refused() -> None:
+    with pytest.raises(InvalidSearchError):
+        parse_date_param("date", "2024-05-06T09:35:00+25:00")
