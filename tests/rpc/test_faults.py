@@ -180,3 +180,29 @@ def test_sign_on_against_a_broken_server_leaks_no_descriptors(
             client.sign_on(ACCESS, VERIFY)
         client.close()
     assert wait_for_fds(before) <= before
+
+
+def test_async_watchdog_rearms_and_never_fires_between_calls(broker_server: BrokerServer) -> None:
+    import asyncio
+
+    from rpc.aio import AsyncBrokerClient
+
+    async def main() -> None:
+        vista = AsyncBrokerClient(
+            broker_server.host,
+            broker_server.port,
+            timeout=0.3,
+            rng=FixedRows(),
+            client_name="vistalab-check",
+        )
+        await vista.sign_on(ACCESS, VERIFY, context=CPRS, intro=True, timeout=5.0)
+        await vista.keep_alive()
+        await asyncio.sleep(0.5)  # the pending timer fires with no call in progress
+        await vista.keep_alive()
+        await vista.keep_alive(timeout=5.0)  # a longer limit than the armed timer
+        await asyncio.sleep(0.35)
+        await vista.keep_alive(timeout=0.2)  # a shorter one re-arms earlier
+        assert not vista.broken
+        await vista.close()
+
+    asyncio.run(main())
