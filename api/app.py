@@ -13,6 +13,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import FastAPI
 
@@ -22,6 +23,7 @@ from api.auth import ALL_DEMO_SCOPES, Authenticator, JwtConfig, StoredKey
 from api.context import RequestContextMiddleware
 from api.deps import SECURITY_SCHEMES, Services
 from api.routers import fhir, fileman, health, rpc
+from bridge.errors import ConfigurationError
 from bridge.facade import Bridge
 from bridge.fhir import MappingContext
 from bridge.settings import Settings, load_settings
@@ -55,6 +57,7 @@ def create_app(
     if not isinstance(audit_log, AuditLog):
         audit_log = AuditLog(audit_log or settings.auth.audit_log or default_audit_path())
     allow = rpc_allow_list if rpc_allow_list is not None else settings.auth.rpc_allow_list
+    mapping = mapping or MappingContext(zone=site_zone(settings))
     app = FastAPI(
         title="vista-bridge",
         version=_version(),
@@ -65,7 +68,7 @@ def create_app(
     )
     app.state.services = Services(
         bridge=bridge,
-        mapping=mapping or MappingContext(),
+        mapping=mapping,
         auth=auth,
         rpc_allow_list=frozenset(n.strip().upper() for n in allow),
         version=_version(),
@@ -95,6 +98,17 @@ def install_security_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def site_zone(settings: Settings) -> ZoneInfo:
+    """The site's time zone from ``server.timezone``; a clear error when it is not one."""
+    name = getattr(settings.server, "timezone", "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"server.timezone {name!r} is not an IANA time zone (like America/New_York)"
+        ) from None
 
 
 def authenticator_from_settings(settings: Settings) -> Authenticator:

@@ -170,6 +170,10 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    timezone: str = Field(
+        default="UTC",
+        description="the site's IANA time zone: VistA keeps local times, FHIR needs a zone",
+    )
 
 
 class Settings(BaseSettings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,22 @@ def test_offset_past_the_end_is_an_empty_page_with_a_previous_link(client: TestC
     body = search(client, "/fhir/Patient?name=ZZDEMO&_count=5&_offset=500")
     assert "entry" not in body and "total" not in body
     assert {link["relation"] for link in body["link"]} == {"self", "previous"}
+
+
+def test_site_timezone_setting_puts_the_offset_on_datetimes(
+    demo_bridge: Bridge, tmp_path: Path
+) -> None:
+    from api.app import create_app, site_zone
+    from api.audit import AuditLog
+    from bridge.errors import ConfigurationError
+    from bridge.settings import Settings
+    from tests.api.conftest import FULL_KEY, make_auth
+
+    settings = Settings.model_validate({"server": {"timezone": "America/Chicago"}})
+    bridge = Bridge(demo_bridge.store, settings=settings)
+    app = create_app(bridge, authenticator=make_auth(), audit_log=AuditLog(tmp_path / "a.jsonl"))
+    c = TestClient(app, headers={"X-API-Key": FULL_KEY})
+    obs = c.get("/fhir/Observation?patient=1&_count=1").json()["entry"][0]["resource"]
+    assert obs["effectiveDateTime"][-6:] in ("-05:00", "-06:00")
+    with pytest.raises(ConfigurationError, match="timezone"):
+        site_zone(Settings.model_validate({"server": {"timezone": "Mars/Olympus"}}))
