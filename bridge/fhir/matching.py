@@ -102,12 +102,16 @@ def plain_code(path: str, system: str) -> Extractor:
 
 
 def human_names(resource: Json) -> Iterator[Any]:
+    """Each name part, the text, and FileMan's ``FAMILY,GIVEN MIDDLE`` form (what a VistA user
+    types at a lookup, and what the "B" index holds)."""
     for n in resource.get("name", []):
         if "family" in n:
             yield n["family"]
         yield from n.get("given", [])
         if "text" in n:
             yield n["text"]
+        if "family" in n and n.get("given"):
+            yield n["family"] + "," + " ".join(n["given"])
 
 
 def strings(*paths: str) -> Extractor:

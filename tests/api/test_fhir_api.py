@@ -208,3 +208,9 @@ def test_site_timezone_setting_puts_the_offset_on_datetimes(
     assert obs["effectiveDateTime"][-6:] in ("-05:00", "-06:00")
     with pytest.raises(ConfigurationError, match="timezone"):
         site_zone(Settings.model_validate({"server": {"timezone": "Mars/Olympus"}}))
+
+
+def test_name_search_accepts_the_fileman_form(client: TestClient, demo_bridge: Bridge) -> None:
+    name = demo_bridge.clinical.get_patient("4").name  # FAMILY,GIVEN
+    escaped = name.replace(",", "\\,")  # a comma in a FHIR search value is escaped
+    assert ids(search(client, f"/fhir/Patient?name={escaped}")) == ["4"]
