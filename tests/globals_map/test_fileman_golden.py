@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from globals_map import GlobalStore
 from globals_map.fileman import (
     AmbiguousMatchError,
     Decoder,
@@ -22,7 +23,8 @@ from globals_map.fileman import (
     gets_fields,
     lister_fields,
 )
-from tests.globals_map.fileman_lab import golden_lines, golden_params, lab_store
+from globals_map.zwr_io import load_zwr
+from tests.globals_map.fileman_lab import golden_lines, golden_params, lab_globals, lab_store
 
 pytestmark = pytest.mark.shared
 
@@ -97,6 +99,10 @@ def _fields(params: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("flow", GETS)
 def test_gets_entry_internal_and_external_values_match_fileman(flow: str, decoder: Decoder) -> None:
+    _check_gets(decoder, flow)
+
+
+def _check_gets(decoder: Decoder, flow: str) -> None:
     rpc, params = golden_params(flow)
     assert rpc == "DDR GETS ENTRY DATA" and params["FLAGS"] == "IE"
     expected = _parse_gets(golden_lines(flow))
@@ -159,6 +165,10 @@ def _lister_rows(
 def test_lister_returns_fileman_iens_order_values_and_more_marker(
     flow: str, finder: Finder, decoder: Decoder
 ) -> None:
+    _check_lister(finder, decoder, flow)
+
+
+def _check_lister(finder: Finder, decoder: Decoder, flow: str) -> None:
     rpc, params = golden_params(flow)
     assert rpc == "DDR LISTER"
     lines = golden_lines(flow)
@@ -176,6 +186,10 @@ def test_lister_returns_fileman_iens_order_values_and_more_marker(
     "flow", ["57_ddr_find1_exact", "58_ddr_find1_no_match", "60_ddr_find1_user"]
 )
 def test_find1_returns_the_ien_fileman_returns(flow: str, finder: Finder) -> None:
+    _check_find1(finder, flow)
+
+
+def _check_find1(finder: Finder, flow: str) -> None:
     rpc, params = golden_params(flow)
     assert rpc == "DDR FIND1"
     (expected,) = golden_lines(flow)
@@ -243,3 +257,18 @@ def test_fields_parameters_follow_gets_and_lister_rules(schema: Schema) -> None:
     assert lister_fields(allergies, "@;.01;1") == [".01", "1"]
     assert lister_fields(allergies, "1") == [".01", "1"]
     assert lister_fields(allergies, "@") == []
+
+
+def test_goldens_agree_on_every_backend(store: GlobalStore) -> None:
+    """The same checks with the lab globals loaded into each backend (memory, GT.M)."""
+    for path in lab_globals():
+        load_zwr(store, path)
+    schema = Schema(store)
+    decoder = Decoder(schema)
+    finder = Finder(schema, decoder)
+    for flow in GETS:
+        _check_gets(decoder, flow)
+    for flow in LISTER:
+        _check_lister(finder, decoder, flow)
+    for flow in ["57_ddr_find1_exact", "58_ddr_find1_no_match", "60_ddr_find1_user"]:
+        _check_find1(finder, flow)
