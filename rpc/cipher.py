@@ -7,10 +7,13 @@ of a 20-row table (label Z of XUSRB1).  ENCRYP picks the *associator* row at ran
 row and wraps it as ``$C(identifier+31) text $C(associator+31)``; DECRYP reads both indexes from
 the ends and translates back.  Characters outside the table pass through unchanged (``$TR``).
 
-The table is data, not a constant: VA systems, CPRS and the VEHU routines share one ("va", the
-default); the XUSRB1 that WorldVistA/VistA-M carried from its 2012-2014 FOIA imports has another
-("worldvista").  A client using the wrong one sends codes the server decrypts into garbage, which
-VistA reports as a wrong access/verify pair, so sign-on errors name the table that was used.
+The table is data, not a constant (rpc/cipher_tables.json): VA systems, CPRS and the VEHU
+routines share one ("va", the default: label Z of XUSRB1 in WorldVistA/VistA-VEHU-M, and the
+CipherPad of the BDK's XWBHash.pas, XWB*1.1*72, starts with the same rows); the XUSRB1 that
+WorldVistA/VistA-M carried from its 2012-2014 FOIA imports has another ("worldvista", e.g.
+commit 62775e4073; VistA-M went back to the VA table in commit a94efbfc2d, 2017).  A client
+using the wrong one sends codes the server decrypts into garbage, which VistA reports as a wrong
+access/verify pair, so sign-on errors name the table that was used.
 """
 
 from __future__ import annotations
