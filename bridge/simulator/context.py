@@ -31,12 +31,15 @@ class VistaSettings:
     (GETENV^%ZOSV): GT.M and YottaDB take it from ``gtm_sysid`` / ``ydb_sysid``, else the host
     name, and so does the default here (the recorded lab's engine had ``vistalab``).
     ``lockout_hang`` is the ``H 5`` of VALIDAV^XUSRB after too many failures.
-    ``cipher_table`` names the XUSRB1 table.
+    ``cipher_table`` names the XUSRB1 table.  ``code_hash`` is EN^XUSHSH, which NEW PERSON's
+    stored access and verify codes were hashed with: the identity in FOIA/VEHU VistA (the
+    lab's), a site's own hash elsewhere.
     """
 
     system_id: str = field(default_factory=lambda: engine_system_id())
     lockout_hang: float = 5.0
     cipher_table: str = "va"
+    code_hash: Callable[[str], str] = field(default=lambda code: code)
     clock: Callable[[], datetime] = datetime.now
 
 

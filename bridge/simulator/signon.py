@@ -125,10 +125,11 @@ def _checkav(ctx: Ctx, plain: str) -> int:
     access = piece(text, 1, ";")
     if access == "^" or not (1 <= len(access) <= 20) or not _anp(access):
         return 0
-    ien = m.first_ien("VA", 200, "A", access)
+    hashed = ctx.settings.code_hash
+    ien = m.first_ien("VA", 200, "A", hashed(access))
     if not ien:
         return 0
-    verify = piece(text, 2, ";")
+    verify = hashed(piece(text, 2, ";"))
     if piece(m.get("VA", 200, ien, 0.1), 2) != verify:
         node = m.get("VA", 200, ien, 1.1)
         count = int(m_number(piece(node, 2))) + 1

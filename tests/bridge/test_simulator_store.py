@@ -79,3 +79,27 @@ def test_rpc_registry_and_menus_come_from_the_store(store: GlobalStore) -> None:
     text = b"The remote procedure ORQQAL LIST is not registered to the option OR CPRS GUI CHART."
     assert reply == bytes([len(text)]) + text + b"\x00\x04"
     assert renamed == b"\x00\x001\x04"
+
+
+def test_codes_are_compared_hashed_as_new_person_holds_them(store: GlobalStore) -> None:
+    """CHECKAV^XUS hashes both codes (EN^XUSHSH) before looking in NEW PERSON."""
+    import socket
+
+    from bridge.simulator import VistaHandler, VistaSettings
+    from rpc.simulator import ServerConfig, running_in_thread
+    from tests.bridge.simulator_lab import FAST, LAB_SYSTEM_ID
+
+    chk = check_module()
+    store.kill("VA", ("200", "A", "LABUSER1"))
+    store.set("VA", ("200", "A", "1RESUBAL", "90001"), "1")
+    store.set("VA", ("200", "90001", ".1"), "3260101^!!1RESUBAL")
+    settings = VistaSettings(system_id=LAB_SYSTEM_ID, code_hash=lambda code: code[::-1])
+    handler = VistaHandler(store, settings)
+    with (
+        running_in_thread(handler, ServerConfig(timings=FAST)) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock,
+    ):
+        exchange(sock, chk.TCPCONNECT)
+        exchange(sock, chk.rpc("XUS SIGNON SETUP"))
+        reply = exchange(sock, chk.rpc("XUS AV CODE", [chk.encrypt("labuser1;labuser1!!")]))
+    assert reply.startswith(b"\x00\x0090001\r\n0\r\n0\r\n\r\n")
