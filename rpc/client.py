@@ -217,7 +217,8 @@ class BrokerClient:
         try:
             if wait <= 0:
                 raise BrokerTimeoutError("no complete answer within the timeout")
-            self._arm(sock, wait)
+            if wait != self._armed:
+                self._arm(sock, wait)
             try:
                 sock.sendall(exchange.request)
                 reply = self._decoder.feed(sock.recv(_RECV))

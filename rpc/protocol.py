@@ -263,6 +263,7 @@ class ResponseDecoder:
         self._max = max_response
         self._reset_frame()
         self.closed = False
+        self._fast = True  # idle, nothing buffered, not closed: feed() may take its fast path
 
     def _reset_frame(self) -> None:
         self._state = _State.SECURITY
@@ -287,20 +288,17 @@ class ResponseDecoder:
         if not data:
             self.receive_eof()
             return
+        self._fast = False
         self._buf += data
 
     def feed(self, data: bytes) -> Reply | None:
         """``receive_data(data)`` then ``next_reply()``, with a fast path for the usual case:
         the decoder is idle and ``data`` is exactly one response with empty packets."""
         if (
-            len(data) > 2
-            and data[0] == 0
-            and data[1] == 0
-            and data[2] != 24  # $C(24) opens an M error report: slow path
+            self._fast
+            and data.startswith(b"\x00\x00")
             and data.find(b"\x04", 2) == len(data) - 1
-            and not self._buf
-            and self._state is _State.SECURITY
-            and not self.closed
+            and data[2] != 24  # $C(24) opens an M error report: slow path
         ):
             return Reply("", "", data[2:-1].decode("utf-8", "surrogateescape"))
         self.receive_data(data)
@@ -308,6 +306,7 @@ class ResponseDecoder:
 
     def receive_eof(self) -> None:
         self.closed = True
+        self._fast = False
 
     def next_reply(self) -> Reply | None:
         """The next complete reply, or ``None`` when more bytes are needed."""
@@ -374,6 +373,7 @@ class ResponseDecoder:
             reply = Reply(security, error, decode_m(bytes(buf[self._data_start : self._pos])))
         del buf[:consumed]
         self._reset_frame()
+        self._fast = not buf and not self.closed
         return reply
 
 

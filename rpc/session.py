@@ -148,7 +148,9 @@ def finish_call(name: str, returns: ReturnType | None, reply: Reply) -> RPCResul
     """How a call's reply becomes its result (shared by :func:`call` and the clients' direct
     single-exchange path)."""
     kind = returns if returns is not None else _KNOWN.get(name, ReturnType.SINGLE_VALUE)
-    return reply.result(kind, name)
+    if reply.security or reply.error or reply.m_error is not None:
+        reply.raise_for_error(name)
+    return RPCResult(kind, reply.data)
 
 
 _KNOWN = protocol.KNOWN_RETURN_TYPES
