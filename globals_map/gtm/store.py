@@ -9,8 +9,8 @@ numbers by the same canonical rule as :mod:`parsers.canonical` (a test pins the 
 order matches :class:`~globals_map.memory.MemoryStore` exactly.
 
 Transactions and locks: GT.M refuses a TSTART left open when a call-in returns (``TPQUIT``),
-so a transaction applies writes at once and keeps an undo log; a re-entrant mutex keeps this
-process's other threads out while it is open.  GT.M's LOCK belongs to the process, so a
+so a transaction applies writes at once and keeps an undo log (:mod:`globals_map.gtm.undo`);
+``apply_atomically`` is the real TP path for a batch.  GT.M's LOCK belongs to the process, so a
 per-thread lock table (as in MemoryStore) stands in front of it; the engine LOCK is tried
 without blocking the GT.M thread and retried until the timeout.
 """
@@ -30,6 +30,7 @@ from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import MAX_STRING, CallIns
 from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
+from globals_map.gtm.jobs import names_job, set_job, set_many_job
 from globals_map.gtm.packing import (
     pack_set,
     pack_subscripts,
@@ -38,6 +39,7 @@ from globals_map.gtm.packing import (
     unpack_subscripts,
 )
 from globals_map.gtm.runtime import GtmRuntime, get_runtime
+from globals_map.gtm.undo import Undo, UndoTransactions
 from globals_map.memory import LockTimeoutError
 from globals_map.store import (
     NodeItem,
@@ -50,8 +52,6 @@ from globals_map.store import (
 from parsers.collation import decode_m, encode_m, node_key
 
 T = TypeVar("T")
-#: One undo record: ("value", g, pk, old value or None) or ("tree", g, pk, saved nodes).
-_Undo = tuple[str, bytes, bytes, "bytes | list[tuple[bytes, bytes, bytes]] | None"]
 
 #: Bytes per bulk-read call-in (GT.M strings stop at 1 MiB).
 READ_CHUNK_BYTES = 64 * 1024
@@ -63,24 +63,7 @@ def _g(name: str) -> bytes:
     return b"^" + normalize_name(name).encode("ascii")
 
 
-# Jobs for the engine thread, closed over their arguments.
-def _set(g: bytes, pk: bytes, value: bytes) -> Callable[[EngineCalls], None]:
-    return lambda ci: ci.set(g, pk, value)
-
-
-def _kill(g: bytes, pk: bytes, node_only: bool) -> Callable[[EngineCalls], None]:
-    return lambda ci: ci.kill(g, pk, node_only)
-
-
-def _set_many(packet: bytes) -> Callable[[EngineCalls], int]:
-    return lambda ci: ci.set_many(packet)
-
-
-def _names(after: bytes) -> Callable[[EngineCalls], list[bytes]]:
-    return lambda ci: ci.names(after)
-
-
-class GtmStore:
+class GtmStore(UndoTransactions):
     """GlobalStore on a GT.M database through the call-in interface."""
 
     backend = "gtm"
@@ -118,7 +101,7 @@ class GtmStore:
         self._gbldir_bytes = gbldir.encode()
         self._rt: GtmRuntime = runtime
         self._mutex = runtime.mutex
-        self._undo: list[_Undo] | None = None
+        self._undo: list[Undo] | None = None
         self._marks: list[int] = []
         self._locks = runtime.locks
         self._closed = False
@@ -272,7 +255,7 @@ class GtmStore:
         names: list[str] = []
         after = b""
         while True:
-            chunk = self._run(_names(after))
+            chunk = self._run(names_job(after))
             if not chunk:
                 return names
             names.extend(c.decode("ascii") for c in chunk)
@@ -318,7 +301,7 @@ class GtmStore:
             pk = pack_subscripts(normalize_subscripts(subs))
             vb = encode_m(check_value(value))
             if len(vb) > SET_PACKET_BYTES:
-                self._run(_set(g, pk, vb))
+                self._run(set_job(g, pk, vb))
                 count += 1
                 continue
             rec = pack_set(g, pk, vb)
@@ -328,7 +311,7 @@ class GtmStore:
                 if pending is not None:
                     count += pending.result()
                 data = b"".join(packet)
-                pending = self._rt.submit(self._bind(_set_many(data)))
+                pending = self._rt.submit(self._bind(set_many_job(data)))
                 packet, size = [], 0
         if pending is not None:
             count += pending.result()
@@ -395,60 +378,7 @@ class GtmStore:
             self.kill(name)
         return len(names)
 
-    # -- transactions and locks ----------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Commit when the block ends; undo this block's writes when it raises.
-
-        GT.M cannot keep a TSTART open across call-ins (``TPQUIT``), so writes apply at once
-        and an undo log (old values, killed subtrees) restores them on rollback.  Other threads
-        of this process wait until the block ends; other processes are not isolated from it:
-        use :meth:`lock` around the block when they may write the same nodes.
-        """
-        with self._mutex:
-            if self._undo is None:
-                self._undo = []
-            self._marks.append(len(self._undo))
-            try:
-                yield
-            except BaseException:
-                self._rollback_to(self._marks.pop())
-                raise
-            else:
-                self._marks.pop()
-            finally:
-                if not self._marks:
-                    self._undo = None
-
-    def _rollback_to(self, mark: int) -> None:
-        undo = self._undo
-        if undo is None:
-            raise TransactionError("rollback outside a transaction")
-        self._undo = None  # restoring must not log
-        try:
-            while len(undo) > mark:
-                kind, g, pk, old = undo.pop()
-                if kind == "tree":
-                    assert isinstance(old, list)
-                    self._run(_kill(g, pk, False))
-                    packet = b"".join(pack_set(*node) for node in old)
-                    if packet:
-                        self._restore(old, packet)
-                elif old is None:
-                    self._run(_kill(g, pk, True))
-                else:
-                    assert isinstance(old, bytes)
-                    self._run(_set(g, pk, old))
-        finally:
-            self._undo = undo
-
-    def _restore(self, nodes: list[tuple[bytes, bytes, bytes]], packet: bytes) -> None:
-        if len(packet) < SET_PACKET_BYTES:
-            self._run(lambda ci: ci.set_many(packet))
-            return
-        for g, pk, v in nodes:
-            self._run(_set(g, pk, v))
-
+    # -- locks -------------------------------------------------------------------------
     @contextmanager
     def lock(
         self, name: str, subs: Sequence[Subscript] = (), timeout: float = 10.0

@@ -166,3 +166,16 @@ def test_a_throwaway_database_is_the_file_it_names_with_our_limits(
     shown = db.run(["mumps", "-run", "GDE"], stdin="show -region\nexit\n")
     assert " 1048576  1019 NEVER " in shown
     db.rundown()
+
+
+def test_rolling_back_a_big_kill_restores_every_node(gtm_store: GtmStore) -> None:
+    nodes: list[tuple[tuple[str, ...], str]] = [((str(i), "x"), f"value {i}") for i in range(20000)]
+    nodes.append((("big",), "B" * 300_000))
+    gtm_store.set_many(("ZZR", subs, v) for subs, v in nodes)
+    before = gtm_store.read_subtree("ZZR")
+    with pytest.raises(RuntimeError), gtm_store.transaction():
+        gtm_store.kill("ZZR")
+        gtm_store.set("ZZR", ("1", "x"), "changed")
+        assert gtm_store.read_subtree("ZZR") == [(("1", "x"), "changed")]
+        raise RuntimeError("roll back")
+    assert gtm_store.read_subtree("ZZR") == before
