@@ -166,26 +166,20 @@ class RequestReader:
         self.in_request = False
         return event
 
-    # -- the M reads -----------------------------------------------------------------------
-    def _read(self, n: int) -> Generator[int, bytes, bytes]:
-        """BREAD^XWBRW(n): n > 0 bytes (0 or less reads nothing)."""
-        if n <= 0:
-            return b""
-        return (yield n)
-
+    # -- the M reads: each ``yield n`` is BREAD^XWBRW(n), n > 0 bytes --------------------
     def _sread(self) -> Generator[int, bytes, str]:
         """SREAD^XWBPRS: one length byte, then that many bytes."""
-        n = (yield from self._read(1))[0]
-        return decode_m((yield from self._read(n)))
+        n = (yield 1)[0]
+        return decode_m((yield n)) if n else ""
 
     def _lread(self, envl: int) -> Generator[int, bytes, str]:
         """LREAD^XWBPRS: an ``envl``-digit length (M's unary +), then the bytes."""
-        n = _m_number_prefix(decode_m((yield from self._read(envl))))
-        return decode_m((yield from self._read(n))) if n > 0 else ""
+        n = _m_number_prefix(decode_m((yield envl)))
+        return decode_m((yield n)) if n > 0 else ""
 
     # -- CONNTYPE / NEW^XWBTCPM --------------------------------------------------------------
     def _connect(self) -> Generator[int, bytes, Event]:
-        prefix = yield from self._read(5)
+        prefix = yield 5
         if prefix != PREFIX:
             return Abort("first message is not an [XWB] message")
         call = yield from self._message()
@@ -193,7 +187,7 @@ class RequestReader:
 
     # -- MAIN^XWBTCPM -----------------------------------------------------------------------
     def _main(self) -> Generator[int, bytes, Event]:
-        head = (yield from self._read(1)) + (yield from self._read(4))
+        head = (yield 1) + (yield 4)
         if head == b"#BYE#":
             return Bye()
         if head != PREFIX:
@@ -205,7 +199,7 @@ class RequestReader:
 
     def _message(self) -> Generator[int, bytes, Call]:
         """PRSP + PRSM^XWBPRS: the 4 header digits, then chunks 1-5."""
-        header = decode_m((yield from self._read(4)))
+        header = decode_m((yield 4))
         envl = _m_number_prefix(header[2:3]) or 3  # PRSP: XWBENVL<1 -> 3
         no_reply = _m_number_prefix(header[3:4]) != 0
         err = "Invalid Chunk"
@@ -214,7 +208,7 @@ class RequestReader:
         params: list[Literal | ListParam | Reference] = []
         error: MError | None = None
         while True:
-            chunk = (yield from self._read(1))[:1]
+            chunk = yield 1
             if chunk not in _CHUNKS:
                 break
             if chunk == CHUNK_HEADER:  # PRS1: header chunk
@@ -246,7 +240,7 @@ class RequestReader:
         error: MError | None = None
         while True:
             if cont == END:
-                ty = yield from self._read(1)
+                ty = yield 1
             if ty == EOT:
                 return error
             if ty == _LITERAL:
@@ -267,7 +261,7 @@ class RequestReader:
                     except MError as exc:
                         error = error or exc
             # types 4 (empty), 5 (stream) and anything else read nothing more
-            cont = yield from self._read(1)
+            cont = yield 1
 
 
 def _m_number_prefix(text: str) -> int:
