@@ -201,17 +201,18 @@ def load_zwr_file(store: GlobalStore, path: Path) -> int:
 def _open_broker_pool(settings: Settings) -> Any:
     try:
         pool_mod = importlib.import_module("rpc.pool")
+        client_mod = importlib.import_module("rpc.client")
     except ImportError:
         raise ConfigurationError(
             "the broker pool (rpc.pool) is not available in this build; unset broker.host"
         ) from None
     access, verify = settings.broker.credentials()
-    return pool_mod.BrokerPool(
-        host=settings.broker.host,
-        port=settings.broker.port,
-        access_code=access.get_secret_value(),
-        verify_code=verify.get_secret_value(),
+    factory = client_mod.signed_on_factory(
+        settings.broker.host,
+        settings.broker.port,
+        access.get_secret_value(),
+        verify.get_secret_value(),
         context=settings.broker.context,
-        size=settings.broker.pool_size,
         timeout=settings.broker.timeout,
     )
+    return pool_mod.BrokerPool(factory, size=settings.broker.pool_size)

@@ -15,7 +15,7 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from types import TracebackType
 from typing import TypeVar
 
@@ -277,3 +277,34 @@ def connect(
         client._fail()
         raise
     return client
+
+
+def signed_on_factory(
+    host: str,
+    port: int,
+    access: str,
+    verify: str,
+    *,
+    context: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cipher: str | CipherTable = "va",
+    intro: bool = False,
+    user_info: bool = True,
+    rng: RowChooser | None = None,
+    client_name: str | None = None,
+) -> Callable[[], BrokerClient]:
+    """A client factory for :class:`rpc.pool.BrokerPool`: each call opens a connection, signs
+    on and creates ``context``; a connection whose sign-on fails is closed, never leaked."""
+
+    def make() -> BrokerClient:
+        client = BrokerClient(
+            host, port, timeout=timeout, cipher=cipher, rng=rng, client_name=client_name
+        )
+        try:
+            client.sign_on(access, verify, context=context, intro=intro, user_info=user_info)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    return make

@@ -158,3 +158,21 @@ def test_asyncio_pool_serves_32_concurrent_tasks(broker_server: BrokerServer) ->
 
     assert asyncio.run(main()) == [9] * 32
     assert wait_for_fds(before) <= before
+
+
+def test_signed_on_factory_feeds_a_pool_and_closes_failed_sign_ons(
+    broker_server: BrokerServer,
+) -> None:
+    from rpc.client import signed_on_factory
+
+    before = open_fds()
+    common = {"context": CPRS, "rng": FixedRows(), "client_name": "vistalab-check"}
+    good = signed_on_factory(
+        broker_server.host, broker_server.port, ACCESS, VERIFY, intro=True, **common
+    )  # type: ignore[arg-type]
+    with BrokerPool(good, size=1) as pool:
+        assert pool.run(lambda c: c.call("XWB IM HERE").value) == "1"
+    bad = signed_on_factory(broker_server.host, broker_server.port, ACCESS, "WRONG!!", **common)  # type: ignore[arg-type]
+    with pytest.raises(SignOnError):
+        bad()
+    assert wait_for_fds(before) <= before
