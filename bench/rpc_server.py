@@ -4,8 +4,9 @@ answers the same recorded bytes at once (the limit), plus 100 concurrent connect
 Run: ``.venv/bin/python bench/rpc_server.py`` or ``--quick``.  In one run:
 
 1. one connection, signed on with the lab user (../shared/vista-lab), sends XWB IM HERE and
-   ORQQAL LIST (DFN 1) back to back, first to the simulator over the lab's globals, then to a
+   ORQQAL LIST (DFN 1) back to back to the simulator over the lab's globals, and another to a
    loopback server that answers each request with VistA's recorded response straight away;
+   bursts alternate between the two and the best burst of each counts (the host is shared);
 2. 100 asyncio connections at once, each signing on and calling both RPCs, on the simulator;
 3. connection start: TCP connect + TCPConnect until "accept", on the simulator.
 
@@ -115,10 +116,13 @@ async def _signed_on(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWri
     return reader, writer
 
 
-async def round_trips(port: int, rpc: str, seconds: float) -> tuple[float, int]:
-    """Calls/s of one RPC on one signed-on connection, and how many answers were wrong."""
+Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def burst(conn: Conn, rpc: str, seconds: float) -> tuple[float, int]:
+    """Calls/s of one RPC on one signed-on connection for ``seconds``, and wrong answers."""
+    reader, writer = conn
     req, want = golden(CALLS[rpc])
-    reader, writer = await _signed_on(port)
     count = errors = 0
     end = time.perf_counter() + seconds
     start = time.perf_counter()
@@ -128,9 +132,25 @@ async def round_trips(port: int, rpc: str, seconds: float) -> tuple[float, int]:
             got = await reader.readuntil(EOT)
             errors += got != want
         count += 50
-    rate = count / (time.perf_counter() - start)
-    writer.close()
-    return rate, errors
+    return count / (time.perf_counter() - start), errors
+
+
+async def round_trips(
+    sim_port: int, limit_port: int, rpc: str, seconds: float, rounds: int = 5
+) -> tuple[float, float, int]:
+    """Best-of-``rounds`` calls/s on the simulator and on the loopback, bursts alternating so
+    that load from other processes on the host hits both alike; and the wrong answers."""
+    sim, limit = await _signed_on(sim_port), await _signed_on(limit_port)
+    best_sim = best_limit = 0.0
+    errors = 0
+    for _ in range(rounds):
+        rate, err = await burst(sim, rpc, seconds / rounds)
+        best_sim, errors = max(best_sim, rate), errors + err
+        rate, err = await burst(limit, rpc, seconds / rounds)
+        best_limit, errors = max(best_limit, rate), errors + err
+    for _, writer in (sim, limit):
+        writer.close()
+    return best_sim, best_limit, errors
 
 
 async def concurrent(port: int, connections: int, calls: int) -> tuple[float, int, float]:
@@ -188,12 +208,13 @@ def main() -> int:
     print("broker simulator vs loopback of VistA's recorded bytes (127.0.0.1, one connection)")
     with server_process("simulator") as sim_port, server_process("loopback") as limit_port:
         for rpc in CALLS:
-            sim_rate, sim_err = asyncio.run(round_trips(sim_port, rpc, seconds))
-            lim_rate, lim_err = asyncio.run(round_trips(limit_port, rpc, seconds))
+            sim_rate, lim_rate, errors = asyncio.run(
+                round_trips(sim_port, limit_port, rpc, seconds)
+            )
             print(
                 f"  {rpc:12s} simulator {sim_rate:8.0f} calls/s ({1000 / sim_rate:.3f} ms/call)"
                 f"  loopback {lim_rate:8.0f} calls/s  ratio {sim_rate / lim_rate:.2f}x"
-                f"  errors {sim_err + lim_err}   [VistA: 0.1-50 ms/call]"
+                f"  errors {errors}   [VistA: 0.1-50 ms/call]"
             )
         rate, errors, slowest = asyncio.run(concurrent(sim_port, 100, calls))
         print(
