@@ -7,7 +7,7 @@ empty, as $$EXTERNAL^DILFD and $$GET1^DIQ give "" without a ^DD.
 from __future__ import annotations
 
 from bridge.simulator.context import Ctx
-from bridge.simulator.fileman_view import external_value
+from bridge.simulator.fileman_view import external_value, get1
 from bridge.simulator.mview import m_number, piece, truthy
 from bridge.simulator.signon import text_param
 from rpc.simulator import CallResult, MError, Param
@@ -75,7 +75,7 @@ def select(ctx: Ctx, *params: Param) -> CallResult:
     rec.append(icn if m_number(icn) > 0 else "")
     rec.append(str(age(ctx, dfn, piece(zero, 3))))
     rec.append(str(int(m_number(m.get("DPT", dfn, 0.103)))))
-    rec += ["", _get1(ctx, "2", str(dfn), ".024"), ""]
+    rec += ["", _get1(ctx, "2", str(dfn), ".024", "E"), ""]
     if ctx.duz > 0:
         m.set("DISV", ctx.duz, "^DPT(", str(dfn))
     return CallResult("^".join(rec))
@@ -107,7 +107,7 @@ def id_info(ctx: Ctx, *params: Param) -> CallResult:
     elig, veteran = _eligibility(ctx, dfn)
     attending = piece(m.get("DPT", dfn, 0.1041), 1)
     if attending:
-        attending = _get1(ctx, "200", attending, ".01")
+        attending = _get1(ctx, "200", attending, ".01", "E")
     zero = m.get("DPT", dfn, 0)
     screened = _screened(ctx, dfn)
     ssn = "*SENSITIVE*" if screened else piece(zero, 9)
@@ -134,22 +134,13 @@ def _eligibility(ctx: Ctx, dfn: int) -> tuple[str, str]:
     return vael3, veteran
 
 
-def _get1(ctx: Ctx, file: str, ien: str, field: str) -> str:
-    """$$GET1^DIQ(file,ien,field,"I"): the stored value, "" when there is no dictionary."""
-    schema = ctx.fileman()
-    if not schema.has_file(file):
-        return ""
-    try:
-        fdef = schema.field(file, field)
-    except Exception:
-        return ""
-    storage = fdef.storage
-    root = schema.file(file).global_root
-    if storage is None or root is None or not hasattr(storage, "node"):
-        return ""
-    node = ctx.store.get(root.name, (*root.subscripts, ien, storage.node))
-    pos = getattr(storage, "piece", None)
-    return piece(node or "", int(pos)) if pos else ""
+def _get1(ctx: Ctx, file: str, ien: str, field: str, flag: str = "I") -> str:
+    """$$GET1^DIQ(file,ien,field,flag): the field's internal ("I") or external value through
+    the FileMan layer; "" when there is no dictionary or no such entry (GET1 then errors)."""
+    key = ("GET1", file, ien, field, flag)
+    if key not in ctx.memo:
+        ctx.memo[key] = get1(ctx.fileman(), file, ien, field, internal=flag == "I")
+    return ctx.memo[key]
 
 
 # -- ORQQAL / GMRA -----------------------------------------------------------------------

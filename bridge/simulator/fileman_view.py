@@ -15,3 +15,18 @@ def external_value(schema: Schema, file: str, field: str, internal: str) -> str:
         return Decoder(schema).external(file, field, internal)
     except FileManError:
         return ""
+
+
+def get1(schema: Schema, file: str, ien: str, field: str, *, internal: bool) -> str:
+    """$$GET1^DIQ: one field of one entry, internal or external; "" when FileMan cannot."""
+    if not schema.has_file(file):
+        return ""
+    try:
+        record = Decoder(schema).decode(file, ien if ien.endswith(",") else ien + ",", [field])
+    except (FileManError, ValueError):
+        return ""
+    value = record.values.get(field)
+    if value is None:
+        return ""
+    text = value.internal if internal else value.external
+    return text or ""

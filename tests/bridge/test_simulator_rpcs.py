@@ -180,3 +180,13 @@ def test_rpcs_outside_the_context_are_refused_before_sign_on(store: GlobalStore)
         reply = exchange(sock, chk.rpc("ORQQAL LIST", ["1"]))
     text = b"Application context has not been created!"
     assert reply == bytes([len(text)]) + text + b"\x00\x04"
+
+
+def test_id_info_names_the_attending_through_fileman(store: GlobalStore) -> None:
+    """IDINFO^ORWPT: piece 10 is $$GET1^DIQ(200,attending,.01) of ^DPT(DFN,.1041)."""
+    chk = check_module()
+    store.set("DPT", ("3", ".1041"), "90001")
+    store.set("DPT", ("3", "VET"), "Y")
+    with lab_server(store) as (server, _), signed_on(server.port) as sock:
+        reply = exchange(sock, chk.rpc("ORWPT ID INFO", ["3"]))
+    assert reply == b"\x00\x00000000003^2380930^M^Y^^^^LABPATIENT,THREE^^LABUSER,ONE\x04"
