@@ -317,10 +317,11 @@ def _post2(ctx: Ctx) -> None:
 
 
 def logout(ctx: Ctx) -> None:
-    """LOGOUT^XUSRB -> BYE^XUSCLEAN: the user is no longer signed on (1.1 piece 3)."""
+    """LOGOUT^XUSRB -> BYE^XUSCLEAN: when 1.1 holds a last sign-on, the user is no longer
+    signed on (piece 3 = 0).  The SIGN-ON LOG (3.081) is not written by the simulator."""
     duz = ctx.duz
-    if duz > 0 and ctx.m.defined("VA", 200, duz, 1.1):
-        node = ctx.m.get("VA", 200, duz, 1.1)
+    node = ctx.m.get("VA", 200, duz, 1.1) if duz > 0 else ""
+    if truthy(node):
         ctx.m.set("VA", 200, duz, 1.1, set_piece(node, 3, "0"))
 
 
