@@ -9,13 +9,14 @@ from several worker processes never interleave and nothing already written is re
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from parsers.errors import BridgeError
 
@@ -66,7 +67,7 @@ class AuditLog:
         }
         if ctx.extra:
             record.update(ctx.extra)
-        line = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         try:
             with self._lock:
                 os.write(self._fd, line)
