@@ -138,6 +138,7 @@ def demo_generate(
         "entries": summary.total_entries,
         "entries_by_file": summary.entries,
         "seconds": round(summary.seconds, 3),
+        "cpu_seconds": round(summary.cpu_seconds, 3),
         "patients_per_second": round(summary.patients_per_second, 1),
         "entries_per_second": round(summary.entries_per_second, 1),
     }
@@ -148,7 +149,8 @@ def demo_generate(
         return
     say(
         f"generated {summary.patients:,} synthetic patients ({summary.total_entries:,} FileMan "
-        f"entries) in {summary.seconds:.2f} s: {summary.patients_per_second:,.0f} patients/s, "
+        f"entries) in {summary.seconds:.2f} s ({summary.cpu_seconds:.2f} s CPU): "
+        f"{summary.patients_per_second:,.0f} patients/s, "
         f"{summary.entries_per_second:,.0f} entries/s (seed {seed})"
     )
     if out is not None:

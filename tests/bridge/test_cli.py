@@ -100,6 +100,7 @@ def test_demo_generate_reports_rate_and_writes_synthetic_zwr(tmp_path: Path) -> 
     report = ok_json("demo", "generate", "--patients", "7", "--seed", "4", "--out", str(out))
     assert report["patients"] == 7 and report["entries_by_file"]["2"] == 7
     assert report["patients_per_second"] > 0 and report["entries_per_second"] > 0
+    assert 0 < report["cpu_seconds"]
     assert report["zwr"]["nodes"] > 0
     lines = out.read_text().splitlines()
     assert lines[0] == SYNTHETIC_TITLE and lines[1].endswith(" ZWR")
