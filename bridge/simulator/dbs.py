@@ -132,7 +132,10 @@ def _field_list(ctx: Ctx, schema: Schema, file: str, fields: str) -> tuple[list[
         if not part:
             continue
         if ":" in part:
-            lo, hi = (Decimal(file_number(x)) for x in part.split(":", 1))
+            try:
+                lo, hi = (Decimal(file_number(x)) for x in part.split(":", 1))
+            except (ValueError, InvalidOperation, FileManError):
+                raise DbsError(dierr(ctx, "202", **{"1": "FIELDS"})) from None
             out += [n for n in fdef.fields if lo <= Decimal(n) <= hi]
             continue
         try:
@@ -146,7 +149,10 @@ def _field_list(ctx: Ctx, schema: Schema, file: str, fields: str) -> tuple[list[
 
 
 def _gets_record(record: Record, flags: str, out: Gets, wp: set[str], deep: bool) -> None:
+    """DDRRSLT nodes of one record; flag N leaves out fields without a value."""
     for number, fv in record.values.items():
+        if "N" in flags and fv.is_empty:
+            continue
         if fv.records is not None:
             if deep:
                 for sub in fv.records:

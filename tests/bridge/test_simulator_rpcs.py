@@ -190,3 +190,22 @@ def test_id_info_names_the_attending_through_fileman(store: GlobalStore) -> None
     with lab_server(store) as (server, _), signed_on(server.port) as sock:
         reply = exchange(sock, chk.rpc("ORWPT ID INFO", ["3"]))
     assert reply == b"\x00\x00000000003^2380930^M^Y^^^^LABPATIENT,THREE^^LABUSER,ONE\x04"
+
+
+def test_ddr_gets_flag_n_leaves_out_empty_fields(store: GlobalStore) -> None:
+    chk = check_module()
+    req = chk.ddr("DDR GETS ENTRY DATA", FILE="8994", IENS="10,", FIELDS="*", FLAGS="IEN")
+    bad = chk.ddr("DDR GETS ENTRY DATA", FILE="8994", IENS="10,", FIELDS="a:b", FLAGS="I")
+    with lab_server(store) as (server, _), signed_on(server.port) as sock:
+        lines = rows(exchange(sock, req))
+        refused = rows(exchange(sock, bad))
+    assert lines[0] == b"[Data]"
+    assert [line.split(b"^")[2] for line in lines[1:]] == [
+        b".01",
+        b".02",
+        b".03",
+        b".04",
+        b".05",
+        b".08",
+    ]
+    assert refused == [b"[ERROR]"]
