@@ -151,8 +151,13 @@ def open_store(cfg: StoreSettings) -> GlobalStore:
         if cfg.kind == "gtm":
             from globals_map.gtm import GtmStore
 
-            return GtmStore(cfg.gbldir, gtm_dist=cfg.dist, routines=cfg.routines)
-        return _open_yottadb(cfg)
+            store: GlobalStore = GtmStore(cfg.gbldir, gtm_dist=cfg.dist, routines=cfg.routines)
+        else:
+            store = _open_yottadb(cfg)
+        # GT.M opens database files on first access: touch one now, so a missing or
+        # unreadable database is reported here, with what to do, not at the first read.
+        store.data("DD")
+        return store
     except StoreError as exc:
         raise ConfigurationError(
             f"cannot open the {cfg.kind} database: {exc}; check store.gbldir and that the "
@@ -167,13 +172,13 @@ def _open_yottadb(cfg: StoreSettings) -> GlobalStore:
         os.environ["ydb_dist"] = str(cfg.dist)  # noqa: SIM112
     try:
         module = importlib.import_module("globals_map.ydb")
-        store: GlobalStore = module.YottaDBStore()
+        ydb_store: GlobalStore = module.YottaDBStore()
     except ImportError as exc:
         raise ConfigurationError(
             f"the yottadb backend is not available ({exc.name or exc}); install the yottadb "
             "package and YottaDB, or use store.kind=gtm or memory"
         ) from None
-    return store
+    return ydb_store
 
 
 def _open_memory(cfg: StoreSettings) -> GlobalStore:

@@ -100,7 +100,7 @@ def test_demo_generate_reports_rate_and_writes_synthetic_zwr(tmp_path: Path) -> 
     report = ok_json("demo", "generate", "--patients", "7", "--seed", "4", "--out", str(out))
     assert report["patients"] == 7 and report["entries_by_file"]["2"] == 7
     assert report["patients_per_second"] > 0 and report["entries_per_second"] > 0
-    assert 0 < report["cpu_seconds"]
+    assert report["cpu_seconds"] > 0
     assert report["zwr"]["nodes"] > 0
     lines = out.read_text().splitlines()
     assert lines[0] == SYNTHETIC_TITLE and lines[1].endswith(" ZWR")
@@ -297,3 +297,26 @@ def test_zwr_load_into_gtm_then_read_it_back(tmp_path: Path) -> None:
         assert ok_json("--store", "gtm", "--gbldir", gld, "get", "2", "4")["ien"] == "4"
     finally:
         session.kill_all()
+
+
+def test_gtm_database_file_missing_is_one_line_with_what_to_do(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from globals_map.engine_db import create_database
+    from tests.conftest import require_engine
+    from tests.globals_map.engines import gtm_available
+
+    available, why = gtm_available()
+    require_engine(available, why)
+    db = create_database(tmp_path / "db")
+    db.datafile.unlink()
+    proc = subprocess.run(
+        [sys.executable, "-c", "from bridge.cli import main; main()",
+         "--store", "gtm", "--gbldir", str(db.gbldir), "files"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == EXIT_CONFIG
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open the gtm database")
+    assert "check store.gbldir" in lines[0] and "Traceback" not in proc.stderr
