@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -230,12 +231,18 @@ class GtmStore(UndoTransactions):
             return
         left = 0 if limit is None else limit
 
-        def reader(m: int, s: bytes, lim: int) -> Callable[[EngineCalls], tuple[int, bytes]]:
-            return self._bind(lambda ci: ci.read(g, pk, s, m, lim, cap))
+        def reader(
+            m: int, s: bytes, lim: int, started: threading.Event
+        ) -> Callable[[EngineCalls], tuple[int, bytes]]:
+            def job(ci: EngineCalls) -> tuple[int, bytes]:
+                started.set()
+                return ci.read(g, pk, s, m, lim, cap)
+
+            return self._bind(job)
 
         with self._mutex:
             future: concurrent.futures.Future[tuple[int, bytes]] | None
-            future = self._rt.submit(reader(mode, start, left))
+            future = self._rt.submit(reader(mode, start, left, threading.Event()))
             while future is not None:
                 count, raw = future.result()
                 more, cont, body = split_read(raw)
@@ -243,8 +250,12 @@ class GtmStore(UndoTransactions):
                     left -= count
                 future = None
                 if more and (limit is None or left > 0):
-                    # Ask for the next chunk now: GT.M walks it while this one is decoded.
-                    future = self._rt.submit(reader(more, cont, left))
+                    # Ask for the next chunk now, and let the GT.M thread get into M (where it
+                    # runs without the GIL) before decoding this one: the decoding is long C
+                    # loops that would otherwise keep the GIL and so the GT.M thread waiting.
+                    started = threading.Event()
+                    future = self._rt.submit(reader(more, cont, left, started))
+                    started.wait()
                 items, oversize = parse_records(body)
                 for i in oversize:
                     subs_i = items[i][0]
