@@ -13,7 +13,6 @@ import importlib
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from bridge.clinical.repository import Clinical
 from bridge.errors import ConfigurationError
@@ -23,6 +22,8 @@ from globals_map.fileman import Decoder, Finder, Schema
 from globals_map.memory import MemoryStore
 from globals_map.store import GlobalStore
 from globals_map.zwr_io import load_zwr
+from rpc.client import BrokerClient, connect
+from rpc.pool import BrokerPool
 
 
 class Bridge:
@@ -33,7 +34,7 @@ class Bridge:
         store: GlobalStore | None,
         *,
         settings: Settings | None = None,
-        broker_pool: Any = None,
+        broker_pool: BrokerPool[BrokerClient] | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._store = store
@@ -112,7 +113,7 @@ class Bridge:
         return self._clinical
 
     @property
-    def broker_pool(self) -> Any:
+    def broker_pool(self) -> BrokerPool[BrokerClient] | None:
         """The signed-on broker connection pool, or None when no broker is configured."""
         return self._broker_pool
 
@@ -203,21 +204,20 @@ def load_zwr_file(store: GlobalStore, path: Path) -> int:
     return report.loaded
 
 
-def _open_broker_pool(settings: Settings) -> Any:
-    try:
-        pool_mod = importlib.import_module("rpc.pool")
-        client_mod = importlib.import_module("rpc.client")
-    except ImportError:
-        raise ConfigurationError(
-            "the broker pool (rpc.pool) is not available in this build; unset broker.host"
-        ) from None
-    access, verify = settings.broker.credentials()
-    factory = client_mod.signed_on_factory(
-        settings.broker.host,
-        settings.broker.port,
-        access.get_secret_value(),
-        verify.get_secret_value(),
-        context=settings.broker.context,
-        timeout=settings.broker.timeout,
-    )
-    return pool_mod.BrokerPool(factory, size=settings.broker.pool_size)
+def _open_broker_pool(settings: Settings) -> BrokerPool[BrokerClient]:
+    """A pool of signed-on broker connections; they are opened on first use, not here."""
+    broker = settings.broker
+    access, verify = broker.credentials()
+    host = broker.host or ""
+
+    def signed_on() -> BrokerClient:
+        return connect(
+            host,
+            broker.port,
+            access.get_secret_value(),
+            verify.get_secret_value(),
+            context=broker.context,
+            timeout=broker.timeout,
+        )
+
+    return BrokerPool(signed_on, size=broker.pool_size, acquire_timeout=broker.timeout)

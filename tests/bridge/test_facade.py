@@ -80,3 +80,31 @@ def test_gtm_database_from_settings_holds_and_serves_the_demo() -> None:
             assert bridge.decoder.decode("2", "1")[".02"].external in {"MALE", "FEMALE"}
     finally:
         session.kill_all()
+
+
+@pytest.mark.shared
+def test_broker_pool_signs_on_lazily_and_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.settings import load_settings
+    from tests.bridge.simulator_lab import lab_server
+
+    monkeypatch.setenv("VISTA_BRIDGE_BROKER__ACCESS_CODE", "LABUSER1")
+    monkeypatch.setenv("VISTA_BRIDGE_BROKER__VERIFY_CODE", "LABUSER1!!")
+    with lab_server() as (server, _handler):
+        broker = {"host": "127.0.0.1", "port": server.port, "pool_size": 2}
+        settings = load_settings(overrides={"store": {"demo_patients": 1}, "broker": broker})
+        with Bridge.from_settings(settings) as bridge:
+            pool = bridge.broker_pool
+            assert pool is not None and pool.stats().open == 0  # nothing opened yet
+            result = pool.run(lambda client: client.call_with("XWB IM HERE", []))
+            assert result.lines == ["1"]
+            assert pool.stats().open == 1
+
+
+def test_broker_without_credentials_is_a_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.settings import SettingsError, load_settings
+
+    for key in ("VISTA_BRIDGE_BROKER__ACCESS_CODE", "VISTA_BRIDGE_BROKER__VERIFY_CODE"):
+        monkeypatch.delenv(key, raising=False)
+    settings = load_settings(overrides={"broker": {"host": "127.0.0.1", "port": 9}})
+    with pytest.raises(SettingsError, match="credentials are not set"):
+        Bridge.from_settings(settings)
