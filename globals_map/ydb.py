@@ -207,4 +207,4 @@ class YottaDBStore(GtmStore):
         os.environ.setdefault(_ENV_CHSET, "M")
         _import_yottadb()  # fail here, typed, rather than on the engine thread
         self.env = None  # type: ignore[assignment]
-        self._setup(get_runtime(YdbCalls, path), path)
+        self._setup(get_runtime(YdbCalls, path, engine="yottadb"), path)

@@ -55,6 +55,8 @@ class GtmRuntime:
     ) -> None:
         self._make = make
         self.dedicated = dedicated
+        #: Which engine this runtime drives ("gtm" or "yottadb").
+        self.engine = "gtm"
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
@@ -184,12 +186,21 @@ _lock = threading.Lock()
 _runtime: GtmRuntime | None = None
 
 
+class EngineConflictError(StoreError):
+    """This process already runs the other M engine (GT.M and YottaDB cannot share one)."""
+
+
 def get_runtime(
-    make: Callable[[], EngineCalls], gbldir: str, *, dedicated: bool = True
+    make: Callable[[], EngineCalls],
+    gbldir: str,
+    *,
+    dedicated: bool = True,
+    engine: str = "gtm",
 ) -> GtmRuntime:
     """The process's runtime, started on first use: ``make()`` runs on the GT.M thread (it
     calls ``gtm_init``), ``gbldir`` is the global directory the engine opens first.  The first
-    store decides the threading mode for the whole process."""
+    store decides the threading mode and the engine (``"gtm"`` or ``"yottadb"``) for the whole
+    process."""
     global _runtime
     with _lock:
         if _runtime is None or _runtime._closed:
@@ -199,4 +210,10 @@ def get_runtime(
                     "once per process)"
                 )
             _runtime = GtmRuntime(make, gbldir, dedicated=dedicated)
+            _runtime.engine = engine
+        elif _runtime.engine != engine:
+            raise EngineConflictError(
+                f"this process already runs {_runtime.engine}; {engine} needs a process of its "
+                "own (the two engines' libraries cannot be loaded together)"
+            )
         return _runtime

@@ -13,7 +13,7 @@ import pytest
 
 from globals_map.errors import EngineError, InvalidNameError, StoreError
 from globals_map.gtm import DatabaseMissingError, GtmNotFoundError, GtmStore, discover
-from globals_map.gtm.binding import KeyTooLongError
+from globals_map.gtm.binding import CallIns, KeyTooLongError
 from globals_map.gtm.environment import prepare_objects, routine_source
 from tests.globals_map.engines import gtm_store, session_database  # noqa: F401
 
@@ -179,3 +179,13 @@ def test_rolling_back_a_big_kill_restores_every_node(gtm_store: GtmStore) -> Non
         assert gtm_store.read_subtree("ZZR") == [(("1", "x"), "changed")]
         raise RuntimeError("roll back")
     assert gtm_store.read_subtree("ZZR") == before
+
+
+def test_a_process_running_gtm_refuses_to_start_yottadb_too(gtm_store: GtmStore) -> None:
+    from globals_map.gtm.runtime import EngineConflictError, get_runtime
+
+    def never() -> CallIns:
+        raise AssertionError("must not start a second engine")
+
+    with pytest.raises(EngineConflictError, match="already runs gtm"):
+        get_runtime(never, str(gtm_store.env.gbldir), engine="yottadb")
