@@ -99,3 +99,10 @@ def test_oversized_body_is_refused_before_it_is_read(
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 413 and "limited" in r.json()["detail"]
+
+
+def test_readyz_checks_the_broker(rpc_client: tuple[TestClient, AuditFile]) -> None:
+    client, _ = rpc_client
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json()["checks"] == {"broker": "ok"}  # a broker-only bridge: no store to check
