@@ -173,8 +173,11 @@ class AsyncBrokerClient:
         # one exchange: driven directly (the same steps as session.call, without a generator)
         limit = self.timeout if timeout is None else timeout
         exchange = session.rpc_exchange(name, params)
-        async with self._lock:
+        await self._lock.acquire()  # one call at a time on a connection (XWB is lock-step)
+        try:
             reply = await self._exchange(exchange, self._now() + limit, limit)
+        finally:
+            self._lock.release()
         return session.finish_call(name, returns, reply)
 
     async def call_with(
@@ -214,9 +217,8 @@ class AsyncBrokerClient:
         if not self._decoder.idle:
             await self._fail()
             raise ProtocolError("unexpected bytes from the server between responses", offset=0)
-        if deadline <= self._now():
-            await self._fail()
-            raise BrokerTimeoutError(f"{exchange.label}: no complete answer within {limit} s")
+        if deadline <= self._now():  # nothing sent yet: the connection stays usable
+            raise BrokerTimeoutError(f"{exchange.label}: the timeout ran out before the request")
         self._watch(deadline)
         try:
             writer.write(exchange.request)

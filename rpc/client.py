@@ -214,9 +214,9 @@ class BrokerClient:
         if not self._decoder.idle:
             self._fail()
             raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+        if wait <= 0:  # nothing sent yet: the connection stays usable
+            raise BrokerTimeoutError(f"{exchange.label}: the timeout ran out before the request")
         try:
-            if wait <= 0:
-                raise BrokerTimeoutError("no complete answer within the timeout")
             if wait != self._armed:
                 self._arm(sock, wait)
             try:

@@ -288,3 +288,13 @@ def test_clinical_session_reads_patients_allergies_and_empty_vitals(face: FaceFa
     allergies = results.parse_allergies(vista.call("ORQQAL LIST", "3").lines)
     assert [r.ien for r in allergies.rows] == ["751", "874", "986"]
     assert vista.call("ORQQVI VITALS", "1", "3000101", "3261231").lines == []
+
+
+def test_a_zero_timeout_sends_nothing_and_keeps_the_connection(face: FaceFactory) -> None:
+    from rpc.errors import BrokerTimeoutError
+
+    vista = signed_on(face)
+    with pytest.raises(BrokerTimeoutError):
+        vista.call("XWB IM HERE", timeout=0)
+    assert not vista.broken
+    vista.keep_alive()
