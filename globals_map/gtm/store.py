@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -61,6 +62,14 @@ SET_PACKET_BYTES = 256 * 1024
 
 
 def _g(name: str) -> bytes:
+    """The validated global name with its caret, as the routine takes it."""
+    if type(name) is not str:
+        normalize_name(name)  # raises the typed error
+    return _caret_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _caret_name(name: str) -> bytes:
     return b"^" + normalize_name(name).encode("ascii")
 
 
@@ -109,6 +118,7 @@ class GtmStore(UndoTransactions):
 
     # -- plumbing ------------------------------------------------------------------------
     def _bind(self, fn: Callable[[EngineCalls], T]) -> Callable[[EngineCalls], T]:
+        """``fn`` as a job that first points GT.M at this store's global directory."""
         rt = self._rt
         gbldir = self._gbldir
 
