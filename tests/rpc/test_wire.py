@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rpc import wire
 from rpc.errors import ProtocolError
@@ -197,3 +199,36 @@ def test_bye_and_tcpconnect_requests() -> None:
     bye = Request(True, b"#BYE#")
     assert wire.encode_request(bye) == b"[XWB]10304\x05#BYE#\x04"
     assert wire.parse_request(wire.encode_request(bye)) == (bye, 17)
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x04"), max_size=40
+)
+_sub = st.one_of(st.integers(-(10**12), 10**12), _text.filter(bool))
+
+
+@given(subs=st.lists(_sub, min_size=1, max_size=4))
+def test_subscript_literals_round_trip(subs: list[str | int]) -> None:
+    literal = wire.format_subscripts(tuple(subs))
+    assert wire.parse_subscripts(literal) == tuple(str(s) for s in subs)
+
+
+_param = st.one_of(
+    st.builds(
+        lambda v: RequestParam(ParamType.LITERAL, v.encode("utf-8", "surrogateescape")), _text
+    ),
+    st.builds(
+        lambda pairs: RequestParam(
+            ParamType.LIST,
+            pairs=tuple((wire.format_subscripts(k).encode(), v.encode()) for k, v in pairs),
+        ),
+        st.lists(st.tuples(_sub, _text), min_size=1, max_size=4),
+    ),
+)
+
+
+@given(name=_text.filter(bool), params=st.lists(_param, max_size=5))
+def test_any_request_round_trips_through_parse(name: str, params: list[RequestParam]) -> None:
+    request = Request(False, name.encode()[:200], b"1", 3, tuple(params))
+    raw = wire.encode_request(request)
+    assert wire.parse_request(raw) == (request, len(raw))
