@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from types import TracebackType
 from typing import TypeVar
 
@@ -273,3 +273,34 @@ class AsyncBrokerClient:
     async def _fail(self) -> None:
         self.broken = True
         await self._drop()
+
+
+def signed_on_factory(
+    host: str,
+    port: int,
+    access: str,
+    verify: str,
+    *,
+    context: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cipher: str | CipherTable = "va",
+    intro: bool = False,
+    user_info: bool = True,
+    rng: RowChooser | None = None,
+    client_name: str | None = None,
+) -> Callable[[], Awaitable[AsyncBrokerClient]]:
+    """A client factory for :class:`rpc.pool.AsyncBrokerPool` (see
+    :func:`rpc.client.signed_on_factory`)."""
+
+    async def make() -> AsyncBrokerClient:
+        client = AsyncBrokerClient(
+            host, port, timeout=timeout, cipher=cipher, rng=rng, client_name=client_name
+        )
+        try:
+            await client.sign_on(access, verify, context=context, intro=intro, user_info=user_info)
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    return make

@@ -176,3 +176,28 @@ def test_signed_on_factory_feeds_a_pool_and_closes_failed_sign_ons(
     with pytest.raises(SignOnError):
         bad()
     assert wait_for_fds(before) <= before
+
+
+def test_async_signed_on_factory_feeds_an_async_pool(broker_server: BrokerServer) -> None:
+    from rpc.aio import signed_on_factory
+
+    factory = signed_on_factory(
+        broker_server.host,
+        broker_server.port,
+        ACCESS,
+        VERIFY,
+        context=CPRS,
+        intro=True,
+        rng=FixedRows(),
+        client_name="vistalab-check",
+    )
+
+    async def main() -> str:
+        async with AsyncBrokerPool(factory, size=2) as pool:
+            return await pool.run(lambda c: _im_here(c))
+
+    assert asyncio.run(main()) == "1"
+
+
+async def _im_here(client: AsyncBrokerClient) -> str:
+    return (await client.call("XWB IM HERE")).value
