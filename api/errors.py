@@ -181,8 +181,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("request %s failed: %s", _request_id(request), type(exc).__name__, exc_info=exc)
+    rid = _request_id(request)
+    # This handler runs outside the request-context middleware: add the id header here.
     return error_response(
-        request, 500, f"internal error; quote request id {_request_id(request)} to the operator"
+        request,
+        500,
+        f"internal error; quote request id {rid} to the operator",
+        headers={"X-Request-ID": rid} if rid else None,
     )
 
 

@@ -214,3 +214,21 @@ def test_name_search_accepts_the_fileman_form(client: TestClient, demo_bridge: B
     name = demo_bridge.clinical.get_patient("4").name  # FAMILY,GIVEN
     escaped = name.replace(",", "\\,")  # a comma in a FHIR search value is escaped
     assert ids(search(client, f"/fhir/Patient?name={escaped}")) == ["4"]
+
+
+def test_an_unexpected_failure_is_a_500_without_a_traceback(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, audit_file: Any
+) -> None:
+    from bridge.fhir.service import FhirService
+
+    def boom(*_: Any) -> Any:
+        raise RuntimeError("secret internal detail ZZDEMO")
+
+    monkeypatch.setattr(FhirService, "read", boom)
+    r = client.get("/fhir/Patient/1")
+    assert r.status_code == 500 and r.headers["content-type"].startswith(FHIR)
+    text = r.text
+    assert "Traceback" not in text and "ZZDEMO" not in text and "RuntimeError" not in text
+    rid = r.headers["x-request-id"]
+    assert rid in r.json()["issue"][0]["diagnostics"]
+    assert audit_file.records()[-1]["outcome"] == 500
