@@ -9,6 +9,7 @@ SSNs ``000xxxxxx`` (never issued), phones in the fictional 555-01xx range, ``exa
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -118,12 +119,20 @@ def generate_demo(
     cpu_started = time.process_time()
     write_dictionaries(store)
     gen = _Generator(Filer(store, today=DEMO_TODAY), seed)
-    with gen.filer.batch():
-        gen.reference()
-        for i in range(1, patients + 1):
-            gen.patient(i)
-            if progress is not None and (i % 500 == 0 or i == patients):
-                progress(i, patients)
+    # The generator makes millions of small acyclic objects: the cycle collector would only
+    # rescan them (about 8% of the time at 30k patients), so it is paused for the bulk load.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with gen.filer.batch():
+            gen.reference()
+            for i in range(1, patients + 1):
+                gen.patient(i)
+                if progress is not None and (i % 500 == 0 or i == patients):
+                    progress(i, patients)
+    finally:
+        if collecting:
+            gc.enable()
     summary = DemoSummary(patients=patients, entries=gen.counts)
     summary.seconds = time.perf_counter() - started
     summary.cpu_seconds = time.process_time() - cpu_started

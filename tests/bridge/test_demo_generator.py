@@ -166,3 +166,14 @@ def test_ordinal_names_stay_short() -> None:
     assert ordinal_name(100_000) == "QNBB"
     assert len({ordinal_name(n) for n in range(1, 5000)}) == 4999
     assert len(f"ZZDEMO,PATIENT {ordinal_name(99)}") <= 30
+
+
+def test_the_cycle_collector_is_restored_after_generation() -> None:
+    import gc
+
+    assert gc.isenabled()
+    generate_demo(MemoryStore(), patients=1)
+    assert gc.isenabled()
+    with pytest.raises(DemoError):
+        generate_demo(MemoryStore(), patients=-1)
+    assert gc.isenabled()
