@@ -177,24 +177,34 @@ def _patient_candidates(
         cursor = page.next_cursor
 
 
-def _b_index(clinical: Clinical, file: str, prefix: str) -> Iterator[str]:
-    """IENs of ``file`` whose "B" value starts with ``prefix``, in "B" order, lazily ($ORDER
-    from the subscript before the prefix, as DIC's lookup walks it). FileMan keeps the first
-    30 characters in the index."""
+def _b_index(clinical: Clinical, file: str, prefix: str, chunk: int = 64) -> Iterator[str]:
+    """IENs of ``file`` whose "B" value starts with ``prefix``, in "B" order, lazily, as DIC's
+    lookup walks the index. The index nodes (``^ROOT("B",value,ien)``) come in bulk reads of
+    ``chunk`` nodes, not one $ORDER per value and IEN. FileMan keeps 30 characters there."""
     store = clinical.store
     gname, subs = parse_root(clinical.reader.dd.rules(file).root)
     index = (*subs, "B")
     first = prefix[:30]
-    value = store.prev_subscript(gname, index, first)
+    # the first value >= prefix: $ORDER from the value just before it
+    value = store.next_subscript(gname, index, store.prev_subscript(gname, index, first))
+    if value is None or not value.startswith(first):
+        return
+    after: tuple[str, ...] = (*index, value)  # its IEN nodes follow it in $QUERY order
     seen: set[str] = set()
-    while (value := store.next_subscript(gname, index, value)) is not None:
-        if not value.startswith(first):
+    depth = len(index)
+    while True:
+        nodes = store.read_subtree(gname, index, after=after, limit=chunk)
+        for node, _ in nodes:
+            if len(node) != depth + 2:
+                continue
+            if not node[depth].startswith(first):
+                return
+            if node[depth + 1] not in seen:  # a name under two B values lists once
+                seen.add(node[depth + 1])
+                yield node[depth + 1]
+        if len(nodes) < chunk:
             return
-        ien: str | None = None
-        while (ien := store.next_subscript(gname, (*index, value), ien)) is not None:
-            if ien not in seen:  # a name stored under two B values lists once
-                seen.add(ien)
-                yield ien
+        after = nodes[-1][0]
 
 
 def _listing(
