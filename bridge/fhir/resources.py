@@ -152,7 +152,7 @@ def _patient_candidates(
     if name and identifier is None:
         # Walk the "B" index lazily, in name order as a VistA lookup lists them, so a page
         # costs the entries it shows, not every patient whose name starts with the prefix.
-        for dfn in _b_index(clinical, "2", name.upper()):
+        for dfn in walk_b_index(clinical, "2", name.upper()):
             try:
                 yield people.patient(clinical.get_patient(dfn), ctx)
             except (NotFoundError, BadQueryError):
@@ -177,7 +177,7 @@ def _patient_candidates(
         cursor = page.next_cursor
 
 
-def _b_index(clinical: Clinical, file: str, prefix: str, chunk: int = 64) -> Iterator[str]:
+def walk_b_index(clinical: Clinical, file: str, prefix: str, chunk: int = 64) -> Iterator[str]:
     """IENs of ``file`` whose "B" value starts with ``prefix``, in "B" order, lazily, as DIC's
     lookup walks the index. The index nodes (``^ROOT("B",value,ien)``) come in bulk reads of
     ``chunk`` nodes, not one $ORDER per value and IEN. FileMan keeps 30 characters there."""
