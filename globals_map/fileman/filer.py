@@ -81,6 +81,13 @@ def _canonical_fm_date(text: str) -> str:
     return text
 
 
+def _rejected(rule: FieldRule, ien: str, expected: str) -> FileManError:
+    """The error for a value the field refuses (never quoting the value: it may be PHI)."""
+    return FileManError(
+        f"value rejected: expected {expected}", file=rule.file, ien=ien, field=rule.number
+    )
+
+
 class Filer:
     """Adds and edits entries the way FileMan does (validate, place, cross-reference, count).
 
@@ -289,11 +296,7 @@ class Filer:
                 )
 
     def _simple(self, rule: FieldRule, raw: Value, ien: str) -> str:
-        def bad(expected: str) -> FileManError:
-            return FileManError(
-                f"value rejected: expected {expected}", file=rule.file, ien=ien, field=rule.number
-            )
-
+        bad = functools.partial(_rejected, rule, ien)
         if rule.kind in {"C", "K"}:
             raise bad("no value (computed and MUMPS fields are not filed from input)")
         if type(raw) is str:
