@@ -148,6 +148,16 @@ def _patient_candidates(
         yield from by_id
         return
     identifier = _one(query, "identifier", any_system=True)
+    crit = query.get("identifier")
+    token = crit[0].values[0] if identifier is not None else None
+    if isinstance(token, Token) and token.system == ctx.dfn_system:
+        # the DFN is the entry's IEN: read it, no index needed
+        try:
+            found = _read_patient(clinical, ctx, token.code)
+        except ResourceNotFoundError:
+            return
+        yield found
+        return
     name = _one(query, "name")
     if name and identifier is None:
         # Walk the "B" index lazily, in name order as a VistA lookup lists them, so a page
