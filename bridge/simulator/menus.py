@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.simulator.mview import MView, piece, truthy
+from bridge.simulator.mview import MView, m_number, piece, truthy
 from rpc.simulator import ReturnType, RpcEntry, Session
 
 #: CHKPRMIT^XWBSEC: RPCs allowed in any context.
@@ -46,24 +46,31 @@ class TreeRpc:
     has_rule: bool
 
 
+_ENTRIES: dict[tuple[str, str], RpcEntry] = {}
+_RETURN_TYPES = {str(t.value): t for t in ReturnType}
+
+
 def lookup_rpc(m: MView, name: str) -> RpcEntry | None:
-    """RPC^XWBPRS: the entry named ``name``, or None."""
+    """RPC^XWBPRS: ``$O(^XWB(8994,"B",name,0))`` and that entry's zero node, read each time
+    (the parsed entry is reused only while the zero node is the same text)."""
     if not name or len(name) > 200:
         return None
-    ien = m.first_ien("XWB", 8994, "B", name)
-    if not ien:
+    ien = m.store.next_subscript("XWB", ("8994", "B", name), "0")
+    if ien is None or m_number(ien) == 0:  # RPC^XWBPRS: I '+T
         return None
-    zero = m.get("XWB", 8994, ien, 0)
-    rtype = int(truthy(piece(zero, 4)) and m_int(piece(zero, 4)))
-    return RpcEntry(
-        name=name,
-        tag=piece(zero, 2),
-        routine=piece(zero, 3),
-        # MAIN^XWBTCPM: a type outside 1-6 is sent as a single value
-        return_type=ReturnType(rtype if 1 <= rtype <= 6 else 1),
-        word_wrap=truthy(piece(zero, 8)),
-        inactive=piece(zero, 6),
-    )
+    zero = m.store.get("XWB", ("8994", ien, "0")) or ""
+    cached = _ENTRIES.get((name, zero))
+    if cached is not None:
+        return cached
+    parts = zero.split("^")
+    parts += [""] * (8 - len(parts))
+    # MAIN^XWBTCPM: a return type outside 1-6 is sent as a single value
+    rtype = _RETURN_TYPES.get(str(m_int(parts[3])), ReturnType.SINGLE_VALUE)
+    entry = RpcEntry(name, parts[1], parts[2], rtype, truthy(parts[7]), parts[5])
+    if len(_ENTRIES) > 4096:
+        _ENTRIES.clear()
+    _ENTRIES[(name, zero)] = entry
+    return entry
 
 
 def m_int(text: str) -> int:

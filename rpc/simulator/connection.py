@@ -44,6 +44,8 @@ class BrokerConnection(asyncio.Protocol):
         self.phase = _CONNECT
         self.opened = False
         self._timer: asyncio.TimerHandle | None = None
+        self._when = 0.0
+        self._action: Callable[[], None] = self._timed_out
         self._deadline: float | None = None
         self._pending: bytes | None = None
         self._drain_stop = 0.0
@@ -283,9 +285,24 @@ class BrokerConnection(asyncio.Protocol):
 
     # -- timer -----------------------------------------------------------------------------------
     def _arm(self, seconds: float, action: Callable[[], None] | None = None) -> None:
-        self._cancel_timer()
+        """Run ``action`` (default: close for a timeout) in ``seconds``.  One timer serves the
+        connection: moving the deadline later only records it (the timer, when it fires
+        early, sleeps again), so a busy connection does not touch the loop's heap per call."""
         loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(max(seconds, 0.0), action or self._timed_out)
+        when = loop.time() + max(seconds, 0.0)
+        self._when, self._action = when, action or self._timed_out
+        if self._timer is None or self._timer.when() > when:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = loop.call_at(when, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._when - 0.001:  # the deadline moved on: sleep until it
+            self._timer = loop.call_at(self._when, self._fire)
+            return
+        self._action()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
