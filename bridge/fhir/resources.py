@@ -221,11 +221,24 @@ def _listing(
     lister: Callable[..., Any],
     mapper: Callable[[Any, MappingContext], Json],
     rdef_read: Callable[[Clinical, MappingContext, str], Json],
+    b_index_file: str | None = None,
 ) -> Callable[[Clinical, MappingContext, SearchQuery], Iterable[Json]]:
+    """Candidates of a whole-file listing; with ``b_index_file``, a single ``name`` value
+    walks that file's "B" index instead (NEW PERSON holds thousands of entries at a site)."""
+
     def candidates(clinical: Clinical, ctx: MappingContext, query: SearchQuery) -> Iterator[Json]:
         by_id = _by_id(rdef_read, clinical, ctx, query)
         if by_id is not None:
             yield from by_id
+            return
+        name = _one(query, "name") if b_index_file else None
+        if name and b_index_file:
+            for ien in walk_b_index(clinical, b_index_file, name.upper()):
+                try:
+                    found = rdef_read(clinical, ctx, ien)
+                except ResourceNotFoundError:
+                    continue  # a dangling index entry
+                yield found
             return
         cursor: str | None = None
         limit = _page_size(query)
@@ -301,6 +314,7 @@ RESOURCES: dict[str, ResourceDef] = {
             Clinical.providers,
             people.practitioner,
             _read(Clinical.get_provider, people.practitioner, "Practitioner"),
+            b_index_file="200",
         ),
         (("name",), ("identifier",)),
     ),
