@@ -306,7 +306,9 @@ RESOURCES: dict[str, ResourceDef] = {
         (profiles.PRACTITIONER,),
         {
             "_id": _ID,
-            "name": Param("string", m.human_names, "start of a family or given name"),
+            "name": Param(
+                "string", m.human_names, "start of the FileMan name (FAMILY,GIVEN), by the B index"
+            ),
             "identifier": Param("token", m.identifiers, "NPI or DUZ (system|value)"),
         },
         _read(Clinical.get_provider, people.practitioner, "Practitioner"),
