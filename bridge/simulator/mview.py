@@ -33,15 +33,17 @@ def set_piece(text: str, n: int, value: str, delim: str = "^") -> str:
     return delim.join(parts)
 
 
-_NUMERIC_PREFIX = re.compile(r"[+-]*(\d+\.?\d*|\.\d+)")
+_NUMERIC_PREFIX = re.compile(r"[+-]*(\d+\.?\d*|\.\d+)(E[+-]?\d+)?")
 
 
 def m_number(text: str) -> float:
     """M's unary + on a string: the leading numeric part, else 0."""
+    if text.isdigit() and text.isascii():  # the common case: an entry number, a flag
+        return float(text)
     found = _NUMERIC_PREFIX.match(text)
     if found is None:
         return 0.0
-    value = float(found.group(1))
+    value = float(found.group(1) + (found.group(2) or ""))
     return -value if found.group(0)[: found.start(1)].count("-") % 2 else value
 
 
