@@ -77,7 +77,9 @@ class Session:
     context: str = ""
     #: The idle timeout (XWBTIME) in seconds before the next request; None = server default.
     idle_timeout: float | None = None
-    #: Whatever else the VistA side keeps per process (XUFAC, XOPT...).
+    #: Whatever else the VistA side keeps per process (XUFAC, XOPT...).  ``vars["locals"]``,
+    #: a dict of plain names to values (DUZ, DT, U...), is the fixed set a reference parameter
+    #: may name (GETV^XWBPRS); any other reference is refused, never evaluated.
     vars: dict[str, object] = field(default_factory=dict)
 
 
