@@ -431,3 +431,21 @@ def test_requests_sent_during_a_pause_wait_their_turn(server: tuple[int, EchoHan
     first, second = both.split(b"\x04\x04", 1)
     assert first.startswith(b"\x00\x00\x18M  ERROR=MERR^ZZSIM")
     assert second == b"\x00\x00next\r\n\x04"
+
+
+def test_a_request_above_the_size_limit_closes_the_connection() -> None:
+    config = ServerConfig(timings=FAST, limits=Limits(max_field=4096, max_request=10_000))
+    with running_in_thread(EchoHandler(), config) as srv, connect(srv.port) as sock:
+        many = [literal_param(b"x" * 900) for _ in range(20)]
+        sock.sendall(call("ECHO", *many))
+        assert closed_within(sock, 2)
+
+
+def test_a_garbage_flood_is_consumed_with_a_bounded_buffer(
+    server: tuple[int, EchoHandler],
+) -> None:
+    port, _ = server
+    with connect(port) as sock:
+        sock.sendall(b"z" * 2_000_000)
+        reply = exchange(sock, call("ECHO", literal_param(b"alive")))
+    assert reply == b"\x00\x00alive\r\n\x04"
