@@ -97,6 +97,8 @@ def test_every_field_matches_the_real_file_location_and_type(
                 assert ours == theirs["codes"], f"{file},{fld.number} codes"
             if fld.subfile is not None:
                 assert fld.subfile == theirs["subfile"]
+            if fld.xrefs:  # an index we declare is the one the real field has
+                assert theirs["index"] in fld.xrefs, f"{file},{fld.number} index"
             checked += 1
     assert checked >= 3
 
