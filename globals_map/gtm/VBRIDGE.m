@@ -126,8 +126,8 @@ WALK ;from node s(1..n) (emitted, or not to be), whose $DATA is d: the later nod
 W1 I d<10,n'>b Q
  I d>9 S:n pre(n)=pp_$$FLD(s(n)),pp=pre(n)_z1 S:'n pp="" S k=$S(n=0:$O(@g@("")),1:$O(^(s(n),""))) I k'="" S n=n+1,s(n)=k G W3
  I d>9 S d=0,pp=$S(n<2:"",1:pre(n-1)_z1) D:n NK(n) G W1
-W2 G:esc W6 S k=s(n) F  S k=$O(^(k)) Q:k=""  S d=$D(^(k)) Q:d'=1  S v=^(k) Q:cnt=lim!($L(v)>cap)  S p=p_pp_k_z0_v_z0,cnt=cnt+1,e1=e1+n-1 I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,tot=tot+$L(q),q="" I tot>cap S more=2 Q
- S:k'="" s(n)=k
+W2 G:esc W6 S k=s(n),x=cnt F  S k=$O(^(k)) Q:k=""  S d=$D(^(k)) Q:d'=1  S v=^(k) Q:cnt=lim!($L(v)>cap)  S p=p_pp_k_z0_v_z0,cnt=cnt+1 I $L(p)>480 S q=q_p,p="" I $L(q)>16000 S j=j+1,c(j)=q,tot=tot+$L(q),q="" I tot>cap S more=2 Q
+ S:k'="" s(n)=k S e1=cnt-x*(n-1)+e1
  Q:more
  I k="" Q:n-1'>b  S n=n-1,pp=$S(n<2:"",1:pre(n-1)_z1) D NK(n) G W2
  G:d=1 W4
