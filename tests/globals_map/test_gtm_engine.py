@@ -3,6 +3,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from tests/globals_map/engines.py)
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -189,3 +190,51 @@ def test_a_process_running_gtm_refuses_to_start_yottadb_too(gtm_store: GtmStore)
 
     with pytest.raises(EngineConflictError, match="already runs gtm"):
         get_runtime(never, str(gtm_store.env.gbldir), engine="yottadb")
+
+
+SERVER_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, signal, sys
+    sys.path.insert(0, {root!r})
+    from globals_map.gtm import GtmStore
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        # The risky order: GT.M starts after the server installed its handlers.
+        store = GtmStore({gld!r})
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        await asyncio.to_thread(store.set, "ZZSRV", (1,), "up")
+        print("ready", flush=True)
+        await asyncio.wait_for(stop.wait(), 30)
+        server.close()
+        await server.wait_closed()
+        print("stopped", await asyncio.to_thread(store.get, "ZZSRV", (1,)), flush=True)
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_asyncio_server_stops_gracefully_on_its_signals_after_gtm_init(
+    gtm_store: GtmStore, signum: int
+) -> None:
+    script = SERVER_SCRIPT.format(root=str(ROOT), gld=str(gtm_store.env.gbldir))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out.strip() == "stopped up"
+    gtm_store.kill("ZZSRV")
