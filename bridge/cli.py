@@ -33,6 +33,7 @@ from bridge.cli_support import (
     state,
 )
 from bridge.demo import SYNTHETIC_TITLE, generate_demo
+from bridge.demo.broker import demo_signon_hint
 from bridge.errors import ConfigurationError
 from bridge.settings import DEFAULT_DEMO_SEED, Settings
 from globals_map.memory import MemoryStore
@@ -402,7 +403,10 @@ def broker_sim(
     ] = None,
 ) -> None:
     """Serve the broker simulator over the configured store (default: the demo VistA)."""
-    cli_data.run_simulator(state(ctx).bridge(), host, port, seconds)
+    bridge, settings = state(ctx).bridge(), state(ctx).settings()
+    if _is_demo(settings):  # codes from env/secrets file, or the README's demo codes
+        say(demo_signon_hint(bridge.store, settings.broker))
+    cli_data.run_simulator(bridge, host, port, seconds)
 
 
 @app.command("serve")

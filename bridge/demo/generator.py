@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bridge.demo import reference as ref
+from bridge.demo.broker import write_broker_demo, write_broker_dictionaries
 from bridge.demo.dictionary import write_dictionaries
 from bridge.errors import BridgeFacadeError
 from bridge.settings import DEFAULT_DEMO_SEED
@@ -118,6 +119,7 @@ def generate_demo(
     started = time.perf_counter()
     cpu_started = time.process_time()
     write_dictionaries(store)
+    write_broker_dictionaries(store)
     gen = _Generator(Filer(store, today=DEMO_TODAY), seed)
     # The generator makes millions of small acyclic objects: the cycle collector would only
     # rescan them (about 8% of the time at 30k patients), so it is paused for the bulk load.
@@ -133,6 +135,7 @@ def generate_demo(
     finally:
         if collecting:
             gc.enable()
+    write_broker_demo(gen.filer, gen.counts)  # what a broker client needs to sign on
     summary = DemoSummary(patients=patients, entries=gen.counts)
     summary.seconds = time.perf_counter() - started
     summary.cpu_seconds = time.process_time() - cpu_started

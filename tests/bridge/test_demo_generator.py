@@ -98,7 +98,9 @@ def test_people_are_visibly_synthetic(demo: MemoryStore) -> None:
                              p) for p in phones)  # fmt: skip
     providers = [v.split("^")[0] for s, v in demo.read_subtree("VA", ("200",))
                  if len(s) == 3 and s[2] == "0"]  # fmt: skip
-    assert providers and all(p.startswith("ZZDEMO,PROVIDER ") for p in providers)
+    assert providers and all(
+        p.startswith(("ZZDEMO,PROVIDER ", "ZZDEMO,BROKER ")) for p in providers
+    )
     npis = [v for s, v in demo.read_subtree("VA", ("200",)) if len(s) == 3 and s[2] == "NPI"]
     assert all(n.startswith("0") for n in npis)  # never a valid (1/2-leading) NPI
 
