@@ -12,7 +12,7 @@ not evaluated: no M code runs.  A value that does not fit its field gets a per-f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from globals_map.fileman.errors import (
@@ -22,18 +22,20 @@ from globals_map.fileman.errors import (
     NoSuchEntryError,
     NoSuchFileError,
 )
-from globals_map.fileman.external import ExternalFormatter
+from globals_map.fileman.external import NUMBER, ExternalFormatter, Formatted
 from globals_map.fileman.records import FieldValue, Record
 from globals_map.fileman.schema import FieldDef, FileDef, Schema, file_number
 from globals_map.fileman.steps import (
     K_COMPUTED,
     K_DATE,
     K_MULTIPLE,
+    K_NOSTORE,
     K_NUMBER,
     K_NUMERIC,
     K_PLAIN,
     K_POINTER,
     K_SET,
+    K_VPOINTER,
     K_WP,
     Step,
     compile_step,
@@ -48,6 +50,8 @@ Items = list[tuple[tuple[str, ...], str]]
 #: A subscript that sorts after every subscript a FileMan entry node uses under one IEN
 #: (resume point "after this whole entry" for bulk reads).
 AFTER_ALL_TEXT = "\U0010ffff"
+#: field selections remembered per decoder (None = every field, plus the lists callers pass)
+_PLAN_CACHE_MAX = 256
 
 
 def parse_iens(iens: str | int) -> list[str]:
@@ -100,8 +104,9 @@ class Decoder:
         self.schema = schema
         self.strict = strict
         self.formatter = ExternalFormatter(schema)
-        self._plans: dict[tuple[str, int], list[Step]] = {}
-        self._roots: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._plans: dict[tuple[str, int, tuple[str, ...] | None], _Plan] = {}
+        self._building: set[str] = set()  # subfiles whose plan is being compiled
+        self._roots: dict[str, tuple[str, tuple[str, ...], FileDef]] = {}
 
     # ---- public API --------------------------------------------------------------
     def exists(self, file: str | float, iens: str | int) -> bool:
@@ -130,17 +135,18 @@ class Decoder:
         if text.endswith(",") and text.count(",") == 1:
             text = text[:-1]
         if root is not None and text.isdigit() and text[0] != "0":
-            name, subs = root[0], (*root[1], text)  # a top-level entry: root + IEN
+            name, subs, fdef = root[0], (*root[1], text), root[2]  # top-level: root + IEN
         else:
             name, subs = entry_location(self.schema, fnum, iens)
             fdef = self.schema.file(fnum)
             if fdef.parent is None and fdef.global_root is not None:
-                self._roots[fnum] = (fdef.global_root.name, fdef.global_root.subscripts)
+                self._roots[fnum] = (fdef.global_root.name, fdef.global_root.subscripts, fdef)
         nodes = self.schema.store.read_subtree(name, subs)
         if not nodes:
             raise NoSuchEntryError("The entry does not exist.", file=fnum, ien=str(iens))
-        return self.decode_nodes(
-            fnum, iens, nodes, base=len(subs), fields=fields, multiples=multiples
+        full = str(iens)
+        return self._decode_items(
+            fdef, full if full.endswith(",") else full + ",", nodes, fields, multiples, len(subs)
         )
 
     def decode_nodes(
@@ -189,44 +195,67 @@ class Decoder:
             raise FileManError("iter_file walks top-level files only", file=fnum)
         name, root = fdef.global_root.name, fdef.global_root.subscripts
         base = len(root) + 1
+        at = base - 1  # where the IEN sits in a node's subscripts
         store = self.schema.store
         resume: tuple[str, ...] | None = (*root, after, AFTER_ALL_TEXT) if after else None
         if after is None:
             resume = (*root, "0", AFTER_ALL_TEXT)  # skip the header node ^ROOT(0)
-        pending: list[NodeItem] = []
+        pending: Items = []  # the nodes of ``current`` read so far
         current: str | None = None
         while True:
             nodes = store.read_subtree(name, root, after=resume, limit=chunk)
-            for subs, value in nodes:
-                ien = subs[base - 1]
-                if not is_entry_key(ien):
-                    nodes = []  # past the entries: indexes and other string subscripts
-                    break
-                if ien != current:
-                    if pending and current is not None:
-                        yield self._decode_items(
-                            fdef, current + ",", pending, fields, multiples, base
-                        )
-                    pending, current = [], ien
-                pending.append((subs, value))
-            else:
-                if len(nodes) == chunk:
-                    resume = nodes[-1][0]
+            start = 0  # where ``current`` begins in this chunk
+            for i, (subs, _value) in enumerate(nodes):
+                ien = subs[at]
+                if ien == current:
                     continue
-            break
+                if current is not None:
+                    pending += nodes[start:i]
+                    yield self._decode_items(fdef, current + ",", pending, fields, multiples, base)
+                    pending, current = [], None
+                if not is_entry_key(ien):
+                    return  # past the entries: indexes and other string subscripts
+                current, start = ien, i
+            if current is not None:
+                pending += nodes[start:]
+            if len(nodes) < chunk:
+                break
+            resume = nodes[-1][0]
         if pending and current is not None:
             yield self._decode_items(fdef, current + ",", pending, fields, multiples, base)
 
     # ---- decoding ----------------------------------------------------------------
-    def _plan(self, fdef: FileDef, fields: Sequence[str] | None) -> list[Step]:
-        """The compiled steps for a file's fields (cached for "all fields")."""
-        if fields is None:
-            key = (fdef.number, id(fdef))
-            plan = self._plans.get(key)
-            if plan is None:
-                plan = self._plans[key] = [compile_step(f) for f in fdef.fields.values()]
-            return plan
-        return [compile_step(fdef.field(f)) for f in fields]
+    def _plan(self, fdef: FileDef, fields: Sequence[str] | None) -> _Plan:
+        """The compiled plan for a file's fields (cached per file and field selection)."""
+        key = (fdef.number, id(fdef), None if fields is None else tuple(fields))
+        plan = self._plans.get(key)
+        if plan is None:
+            if fields is None:
+                steps = [compile_step(f) for f in fdef.fields.values()]
+            else:
+                steps = [compile_step(fdef.field(f)) for f in fields]
+            if len(self._plans) >= _PLAN_CACHE_MAX:
+                self._plans.clear()
+            plan = _Plan(fdef, steps, self.formatter, self._multiple_may_fail)
+            self._plans[key] = plan
+        return plan
+
+    def _multiple_may_fail(self, fld: FieldDef) -> bool:
+        """True when a multiple's subentries can hold a field error (or the multiple itself
+        is malformed): those are decoded when the entry is; the rest only when asked for."""
+        if fld.subfile is None or fld.storage is None:
+            return True
+        if fld.subfile in self._building:
+            return True  # a subfile that contains itself: let the decode itself decide
+        try:
+            sub = self.schema.file(fld.subfile)
+        except NoSuchFileError:
+            return True
+        self._building.add(fld.subfile)
+        try:
+            return self._plan(sub, None).may_fail
+        finally:
+            self._building.discard(fld.subfile)
 
     def _decode_items(
         self,
@@ -237,85 +266,16 @@ class Decoder:
         multiples: bool,
         base: int = 0,
     ) -> Record:
-        """Decode one entry from its nodes; ``items`` hold subscripts from ``base`` on."""
-        ien = iens.split(",", 1)[0]
-        top: dict[str, str] = {}
-        deep: dict[str, Items] = {}
-        first = base + 1
-        for subs, value in items:
-            n = len(subs) - base
-            if n == 1:
-                top[subs[base]] = value
-            elif n > 1:
-                key = subs[base]
-                lst = deep.get(key)
-                if lst is None:
-                    deep[key] = lst = []
-                lst.append((subs[first:], value))
-        record = Record(fdef.number, ien, iens)
-        values = record.values
-        splits: dict[str, list[str]] = {}
-        fmt = self.formatter
-        dates = fmt._date_cache
-        pointers = fmt._pointer_cache
-        for fld, kind, node, piece, extract, codes, target, fnum, num, label in self._plan(
-            fdef, fields
-        ):
-            if kind >= K_COMPUTED:  # not read from a piece
-                if kind == K_MULTIPLE:
-                    if multiples:
-                        values[fld.number] = self._multiple(fld, iens, deep)
-                elif kind == K_WP:
-                    values[fld.number] = self._word_processing(fld, deep)
-                else:
-                    values[fld.number] = self._unstored(fld, kind, ien, iens)
-                continue
-            # the internal value: piece or extract of its node (REAL^DIQG)
-            if extract is None:
-                parts = splits.get(node)
-                if parts is None:
-                    raw = top.get(node)
-                    parts = splits[node] = raw.split("^") if raw is not None else []
-                internal = parts[piece] if piece < len(parts) else ""
-            else:
-                raw = top.get(node)
-                internal = raw[extract[0] - 1 : extract[1]] if raw is not None else ""
-                if internal.strip(" ") == "":  # spaces are null
-                    internal = ""
-            ftype = fld.type
-            if internal == "":
-                values[num] = FieldValue(fnum, num, label, ftype, "", "")
-                continue
-            if kind == K_PLAIN:
-                values[num] = FieldValue(fnum, num, label, ftype, internal, internal, internal)
-                continue
-            if kind == K_SET:
-                assert codes is not None
-                ext = codes.get(internal)
-                if ext is not None:
-                    values[num] = FieldValue(fnum, num, label, ftype, internal, ext, internal)
-                    continue
-            elif kind == K_DATE:
-                hit = dates.get(internal)
-                if hit is not None:
-                    values[num] = FieldValue(fnum, num, label, ftype, internal, hit[0], hit[1])
-                    continue
-            elif kind == K_NUMERIC:
-                if internal.isdigit():
-                    values[num] = FieldValue(
-                        fnum, num, label, ftype, internal, internal, int(internal)
-                    )
-                    continue
-            elif kind == K_POINTER:
-                assert target is not None
-                phit = pointers.get((target, internal))
-                if phit is not None and internal.isdigit():
-                    fv = FieldValue(fnum, num, label, ftype, internal, phit[0], int(internal))
-                    fv.exact, fv.target_file, fv.target_ien = phit[1], target, internal
-                    values[num] = fv
-                    continue
-            values[num] = self._formatted(fld, internal, iens)
-        return record
+        """Decode one entry from its nodes; ``items`` hold subscripts from ``base`` on.
+
+        Strict mode builds every field at once (the first error raises, in field order);
+        otherwise every field is checked now and its :class:`FieldValue` built on demand."""
+        ien = iens[: iens.find(",")]
+        entry = _Entry(self, self._plan(fdef, fields), ien, iens, items, base, multiples)
+        if self.strict:
+            return Record(fdef.number, ien, iens, entry.materialize())
+        entry.check()
+        return Record(fdef.number, ien, iens, lazy=entry)
 
     def _fail(self, fv: FieldValue, message: str, iens: str) -> None:
         err = FieldValueError(message, file=fv.file, ien=iens, field=fv.field)
@@ -336,10 +296,10 @@ class Decoder:
 
     def _formatted(self, fld: FieldDef, internal: str, iens: str) -> FieldValue:
         """The general path: EXTERNAL^DIDU's rules through the formatter (fills its caches)."""
-        fv = FieldValue(fld.file, fld.number, fld.label, fld.type, internal)
         try:
-            ext, value, exact, target = self.formatter.external(fld, internal, ien=iens)
+            formatted = self.formatter.external(fld, internal, ien=iens)
         except FieldValueError as exc:
+            fv = FieldValue(fld.file, fld.number, fld.label, fld.type, internal)
             err = FieldValueError(
                 exc.message, file=fld.file, ien=iens, field=fld.number, code=exc.code
             )
@@ -347,10 +307,7 @@ class Decoder:
                 raise err from None
             fv.error = err
             return fv
-        fv.external, fv.value, fv.exact = ext, value, exact
-        if target is not None:
-            fv.target_file, fv.target_ien = target
-        return fv
+        return _from_formatted(fld, internal, formatted)
 
     def _word_processing(self, fld: FieldDef, deep: dict[str, Items]) -> FieldValue:
         fv = FieldValue(fld.file, fld.number, fld.label, fld.type, lines=[])
@@ -386,3 +343,341 @@ class Decoder:
         for key in order:
             fv.records.append(self._decode_items(sub, f"{key},{iens}", groups[key], None, True))
         return fv
+
+
+def _from_formatted(fld: FieldDef, internal: str, formatted: Formatted) -> FieldValue:
+    ext, value, exact, target = formatted
+    fv = FieldValue(fld.file, fld.number, fld.label, fld.type, internal, ext, value)
+    fv.exact = exact
+    if target is not None:
+        fv.target_file, fv.target_ien = target
+    return fv
+
+
+#: The checks of one node, by kind (fields stored in pieces): sets (piece, codes, step index),
+#: dates (piece, index), numbers (piece, index), pointers (piece, target file, index),
+#: variable pointers (piece, the formatter's cache for the field, index), and the rest
+#: (extracts and fields with output transforms) as (piece, extract, index).
+NodeChecks = tuple[
+    list[tuple[int, dict[str, str], int]],
+    list[tuple[int, int]],
+    list[tuple[int, int]],
+    list[tuple[int, str, int]],
+    list[tuple[int, "dict[str, Formatted]", int]],
+    list[tuple[int, "tuple[int, int] | None", int]],
+]
+
+
+class _Plan:
+    """How to decode one file's entries, decided once: the steps in field order, and the
+    fields whose value can be wrong grouped by node, so an entry's check splits each node
+    once and skips free text (which is never wrong)."""
+
+    __slots__ = ("always", "checks", "fdef", "index", "may_fail", "multiples", "steps")
+
+    checks: dict[str, NodeChecks]
+
+    def __init__(
+        self,
+        fdef: FileDef,
+        steps: list[Step],
+        formatter: ExternalFormatter,
+        multiple_may_fail: Callable[[FieldDef], bool],
+    ) -> None:
+        self.fdef = fdef
+        self.steps = steps
+        self.index = {step[8]: i for i, step in enumerate(steps)}
+        by_node: dict[str, NodeChecks] = {}
+        self.always: list[int] = []  # fields that fail whatever the data (no storage)
+        self.multiples: list[int] = []  # multiples whose subentries can fail
+        for i, (fld, kind, node, piece, extract, codes, target, *_rest) in enumerate(steps):
+            if kind == K_MULTIPLE:
+                if multiple_may_fail(fld):
+                    self.multiples.append(i)
+                continue
+            if kind == K_NOSTORE:
+                self.always.append(i)
+                continue
+            if kind >= K_COMPUTED or kind == K_PLAIN:
+                continue  # never wrong: computed, .001, word processing, free text
+            checks = by_node.get(node)
+            if checks is None:
+                checks = by_node[node] = ([], [], [], [], [], [])
+            if extract is not None:
+                checks[5].append((piece, extract, i))
+            elif kind == K_SET and codes is not None:
+                checks[0].append((piece, codes, i))
+            elif kind == K_DATE:
+                checks[1].append((piece, i))
+            elif kind == K_NUMERIC:
+                checks[2].append((piece, i))
+            elif kind == K_POINTER and target is not None:
+                checks[3].append((piece, target, i))
+            elif kind == K_VPOINTER:
+                checks[4].append((piece, formatter.vp_cache(fld), i))
+            else:
+                checks[5].append((piece, None, i))
+        self.checks = by_node
+        self.may_fail = bool(self.checks or self.always or self.multiples)
+
+
+class _Entry:
+    """One decoded entry: its nodes, the pointer externals read when it was decoded, and
+    the :class:`FieldValue` objects built so far (the :class:`LazyValues` of its record)."""
+
+    __slots__ = (
+        "base",
+        "dec",
+        "deep",
+        "done",
+        "flagged",
+        "ien",
+        "iens",
+        "items",
+        "multiples",
+        "plan",
+        "snap",
+        "top",
+    )
+
+    def __init__(
+        self,
+        dec: Decoder,
+        plan: _Plan,
+        ien: str,
+        iens: str,
+        items: Items,
+        base: int,
+        multiples: bool,
+    ) -> None:
+        self.dec = dec
+        self.plan = plan
+        self.ien = ien
+        self.iens = iens
+        self.items = items
+        self.base = base
+        self.multiples = multiples
+        self.top: dict[str, str] | None = None
+        self.deep: dict[str, Items] | None = None
+        #: pointer and general-path results read at decode time, by step index
+        self.snap: dict[int, tuple[str, bool] | Formatted] = {}
+        self.done: dict[int, FieldValue] = {}
+        #: step indices (in field order) whose FieldValue holds or contains errors
+        self.flagged: list[int] = []
+
+    # ---- nodes ---------------------------------------------------------------------
+    def _top(self) -> dict[str, str]:
+        top = self.top
+        if top is None:
+            base = self.base
+            first = base + 1
+            top = self.top = {subs[base]: value for subs, value in self.items if len(subs) == first}
+        return top
+
+    def _deep(self) -> dict[str, Items]:
+        deep = self.deep
+        if deep is None:
+            deep = self.deep = {}
+            base = self.base
+            first = base + 1
+            for subs, value in self.items:
+                if len(subs) > first:
+                    key = subs[base]
+                    lst = deep.get(key)
+                    if lst is None:
+                        deep[key] = lst = []
+                    lst.append((subs[first:], value))
+        return deep
+
+    # ---- the check made when the entry is decoded ----------------------------------
+    def check(self) -> None:
+        """Check every field that can be wrong (sets, dates, numbers, pointers, ...) and
+        read pointer externals now; a field that fails is built at once with its error.
+        Each node is split once; a value already known good (a cached date or pointer, a
+        set code) costs one lookup."""
+        plan = self.plan
+        by_node = plan.checks
+        if by_node:
+            fmt = self.dec.formatter
+            dates = fmt._date_cache
+            pointers = fmt._pointer_cache
+            snap = self.snap
+            slow = self._slow
+            base = self.base
+            first = base + 1
+            for subs, raw in self.items:
+                if len(subs) != first:
+                    continue
+                checks = by_node.get(subs[base])
+                if checks is None:
+                    continue
+                sets, dts, nums, ptrs, vps, rest = checks
+                parts = raw.split("^")
+                count = len(parts)
+                if ptrs:
+                    for piece, target, idx in ptrs:
+                        if piece < count:
+                            v = parts[piece]
+                            if v:
+                                phit = pointers.get((target, v))
+                                if phit is not None and v.isdigit():
+                                    snap[idx] = phit
+                                else:
+                                    slow(idx, v)
+                if sets:
+                    for piece, codes, idx in sets:
+                        if piece < count:
+                            v = parts[piece]
+                            if v and v not in codes:
+                                slow(idx, v)
+                if dts:
+                    for piece, idx in dts:
+                        if piece < count:
+                            v = parts[piece]
+                            if v and v not in dates:
+                                slow(idx, v)
+                if nums:
+                    for piece, idx in nums:
+                        if piece < count:
+                            v = parts[piece]
+                            if v and not NUMBER.match(v):
+                                slow(idx, v)
+                if vps:
+                    for piece, cache, idx in vps:
+                        if piece < count:
+                            v = parts[piece]
+                            if v:
+                                vhit = cache.get(v)
+                                if vhit is not None:
+                                    snap[idx] = vhit
+                                else:
+                                    slow(idx, v)
+                if rest:
+                    for piece, extract, idx in rest:
+                        if extract is None:
+                            v = parts[piece] if piece < count else ""
+                        else:
+                            v = raw[extract[0] - 1 : extract[1]]
+                            if v.strip(" ") == "":  # spaces are null
+                                v = ""
+                        if v:
+                            slow(idx, v)
+        if plan.always:
+            for idx in plan.always:
+                self.done[idx] = self._build(idx, plan.steps[idx])
+            self.flagged.extend(plan.always)
+        if plan.multiples and self.multiples:
+            for idx in plan.multiples:
+                self.done[idx] = self._build(idx, plan.steps[idx])
+            self.flagged.extend(plan.multiples)
+        if len(self.flagged) > 1:
+            self.flagged.sort()
+
+    def _slow(self, idx: int, internal: str) -> None:
+        """The general path for one value (EXTERNAL^DIDU through the formatter, which fills
+        its caches); the result is kept for pointers, a failure built with its error."""
+        fld, kind = self.plan.steps[idx][:2]
+        dec = self.dec
+        try:
+            formatted = dec.formatter.external(fld, internal, ien=self.iens)
+        except FieldValueError:
+            self.done[idx] = dec._formatted(fld, internal, self.iens)
+            self.flagged.append(idx)
+            return
+        if kind >= K_POINTER and kind != K_NUMERIC:  # what the target held at decode time
+            self.snap[idx] = formatted
+
+    # ---- LazyValues ----------------------------------------------------------------
+    def has(self, number: str) -> bool:
+        idx = self.plan.index.get(number)
+        if idx is None:
+            return False
+        return self.multiples or self.plan.steps[idx][1] != K_MULTIPLE
+
+    def field(self, number: str) -> FieldValue:
+        idx = self.plan.index[number]
+        step = self.plan.steps[idx]
+        if step[1] == K_MULTIPLE and not self.multiples:
+            raise KeyError(number)
+        fv = self.done.get(idx)
+        if fv is None:
+            fv = self.done[idx] = self._build(idx, step)
+        return fv
+
+    def materialize(self) -> dict[str, FieldValue]:
+        values: dict[str, FieldValue] = {}
+        done = self.done
+        splits: dict[str, list[str]] = {}
+        multiples = self.multiples
+        for idx, step in enumerate(self.plan.steps):
+            if step[1] == K_MULTIPLE and not multiples:
+                continue
+            fv = done.get(idx)
+            if fv is None:
+                fv = self._build(idx, step, splits)
+            values[step[8]] = fv
+        return values
+
+    def errors(self) -> list[FileManError]:
+        out: list[FileManError] = []
+        done = self.done
+        for idx in self.flagged:
+            fv = done[idx]
+            if fv.error is not None:
+                out.append(fv.error)
+            for sub in fv.records or ():
+                out.extend(sub.errors)
+        return out
+
+    # ---- building one field (REAL^DIQG for the internal value, then EXTERNAL^DIDU) --
+    def _build(
+        self, idx: int, step: Step, splits: dict[str, list[str]] | None = None
+    ) -> FieldValue:
+        fld, kind, node, piece, extract, codes, target, fnum, num, label = step
+        dec = self.dec
+        if kind >= K_COMPUTED:  # not read from a piece
+            if kind == K_MULTIPLE:
+                return dec._multiple(fld, self.iens, self._deep())
+            if kind == K_WP:
+                return dec._word_processing(fld, self._deep())
+            return dec._unstored(fld, kind, self.ien, self.iens)
+        top = self._top()
+        if extract is None:
+            parts = splits.get(node) if splits is not None else None
+            if parts is None:
+                raw = top.get(node)
+                parts = raw.split("^") if raw is not None else []
+                if splits is not None:
+                    splits[node] = parts
+            internal = parts[piece] if piece < len(parts) else ""
+        else:
+            raw = top.get(node)
+            internal = raw[extract[0] - 1 : extract[1]] if raw is not None else ""
+            if internal.strip(" ") == "":  # spaces are null
+                internal = ""
+        ftype = fld.type
+        if internal == "":
+            return FieldValue(fnum, num, label, ftype, "", "")
+        if kind == K_PLAIN:
+            return FieldValue(fnum, num, label, ftype, internal, internal, internal)
+        if kind == K_SET:
+            assert codes is not None
+            ext = codes.get(internal)
+            if ext is not None:
+                return FieldValue(fnum, num, label, ftype, internal, ext, internal)
+        elif kind == K_DATE:
+            hit = dec.formatter._date_cache.get(internal)
+            if hit is not None:
+                return FieldValue(fnum, num, label, ftype, internal, hit[0], hit[1])
+        elif kind == K_NUMERIC:
+            if internal.isdigit():
+                return FieldValue(fnum, num, label, ftype, internal, internal, int(internal))
+        elif kind >= K_POINTER:
+            got = self.snap.get(idx)
+            if got is not None:
+                if len(got) == 2:  # a pointer cache hit: (external, exact)
+                    fv = FieldValue(fnum, num, label, ftype, internal, got[0], int(internal))
+                    fv.exact, fv.target_file, fv.target_ien = got[1], target, internal
+                    return fv
+                return _from_formatted(fld, internal, got)
+        return dec._formatted(fld, internal, self.iens)

@@ -21,12 +21,13 @@ from parsers.dd_spec import FieldType, GlobalRoot, parse_global_root
 from parsers.errors import ParseError
 from parsers.fmdate import FMDate, FMDateError, fast_iso, fm_to_external
 
-__all__ = ["ExternalFormatter", "Formatted"]
+__all__ = ["NUMBER", "ExternalFormatter", "Formatted"]
 
 #: (external, Python value, exact, (target file, target IEN) or None)
 Formatted = tuple[str, "str | int | Decimal | None", bool, "tuple[str, str] | None"]
 
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+#: a numeric field's stored value (what EXTERNAL^DIDU accepts as a number)
+NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 _MAX_CHAIN = 8
 _CACHE_MAX = 200_000
 
@@ -47,8 +48,22 @@ class ExternalFormatter:
         self._date_cache: dict[str, tuple[str, str]] = {}
         self._header_files: dict[GlobalRoot, str | None] = {}
         self._populated: dict[GlobalRoot, bool] = {}
+        self._vp_caches: dict[tuple[str, str], dict[str, Formatted]] = {}
+        self._roots: dict[str, GlobalRoot | None] = {}
+
+    def vp_cache(self, fld: FieldDef) -> dict[str, Formatted]:
+        """The resolved values of one variable-pointer field, by internal value (cleared in
+        place by :meth:`clear_cache`, so callers may keep the dict)."""
+        key = (fld.file, fld.number)
+        cache = self._vp_caches.get(key)
+        if cache is None:
+            cache = self._vp_caches[key] = {}
+        return cache
 
     def clear_cache(self) -> None:
+        for cache in self._vp_caches.values():
+            cache.clear()
+        self._roots.clear()
         self._pointer_cache.clear()
         self._date_cache.clear()
         self._header_files.clear()
@@ -100,7 +115,7 @@ class ExternalFormatter:
             ext, iso = self._date(internal)
             return ext, iso, True, None
         if t is FieldType.NUMERIC:
-            if not _NUMBER.match(internal):
+            if not NUMBER.match(internal):
                 raise FieldValueError("value of a numeric field is not a number", code=330)
             num: int | Decimal = Decimal(internal)
             if "." not in internal:
@@ -135,13 +150,25 @@ class ExternalFormatter:
         return ext, value, exact, (target, internal)
 
     def _variable_pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
+        cache = self.vp_cache(fld)
+        hit = cache.get(internal)
+        if hit is not None:
+            return hit
         ien, sep, root_text = internal.partition(";")
         if not sep or not _is_ien(ien) or not root_text:
             raise FieldValueError("variable pointer is not ien;GLOBAL(", code=348)
-        try:
-            root = parse_global_root(root_text)
-        except ParseError:
-            raise FieldValueError("variable pointer names no valid global root", code=348) from None
+        if root_text in self._roots:
+            root = self._roots[root_text]
+        else:
+            try:
+                root = parse_global_root(root_text)
+            except ParseError:
+                root = None
+            if len(self._roots) >= _CACHE_MAX:
+                self._roots.clear()
+            self._roots[root_text] = root
+        if root is None:
+            raise FieldValueError("variable pointer names no valid global root", code=348)
         target = self._file_of_root(root)
         if target is None:
             for vp in fld.vp_targets:
@@ -154,7 +181,11 @@ class ExternalFormatter:
         if target is None:
             raise FieldValueError("variable pointer's global has no file header", code=348)
         ext, exact = self._target_external(target, root, ien, depth)
-        return ext, internal, exact, (target, ien)
+        result: Formatted = (ext, internal, exact, (target, ien))
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        cache[internal] = result
+        return result
 
     def _file_of_root(self, root: GlobalRoot) -> str | None:
         """EXTERNAL^DIDU: the file number is piece 2 of the target global's header node."""

@@ -22,7 +22,7 @@ def is_entry_key(key: str) -> bool:
 
 # ---- compiled steps ------------------------------------------------------------------------
 # kinds read from a piece first, then those that are not (K_COMPUTED and above)
-K_PLAIN, K_SET, K_DATE, K_POINTER, K_NUMERIC, K_GENERIC = range(6)
+K_PLAIN, K_SET, K_DATE, K_POINTER, K_NUMERIC, K_GENERIC, K_VPOINTER = range(7)
 K_COMPUTED, K_NUMBER, K_NOSTORE, K_WP, K_MULTIPLE = range(10, 15)
 
 #: (field, kind, node, 0-based piece, extract, set codes, pointer target file,
@@ -79,6 +79,8 @@ def compile_step(fld: FieldDef) -> Step:
         kind = K_NUMERIC
     elif t is FieldType.POINTER and fld.pointer_file:
         kind = K_POINTER
+    elif t is FieldType.VARIABLE_POINTER:
+        kind = K_VPOINTER
     codes = dict(fld.codes) if kind == K_SET else None
     return (
         fld,

@@ -12,10 +12,12 @@ from globals_map import GlobalStore, MemoryStore
 from globals_map.fileman import (
     Decoder,
     FieldType,
+    FieldValue,
     FieldValueError,
     FileManError,
     NoSuchEntryError,
     NoSuchFileError,
+    Record,
     Schema,
     entry_location,
 )
@@ -317,3 +319,63 @@ def test_any_stored_value_decodes_or_gives_field_errors_never_raises(
     for fv in rec.values.values():
         if fv.internal and fv.error is None and fv.evaluated:
             assert fv.external is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_piece, min_size=1, max_size=10), st.lists(_piece, max_size=3))
+def test_errors_known_at_decode_are_those_of_the_fields_built_later(
+    zero: list[str], visit: list[str]
+) -> None:
+    store = MemoryStore()
+    build(store)
+    patient(store, "5", "^".join(zero), **{"1": "^".join(visit)})
+    if visit:
+        store.set("ZZT", ("5", "V", "1", "0"), "^".join(visit))
+    decoder = Decoder(Schema(store))
+    found = [(e.file, e.ien, e.field, str(e)) for e in decoder.decode(F, 5).errors]
+    eager = decoder.decode(F, 5)
+    shown: list[tuple[str | None, str | None, str | None, str]] = []
+
+    def walk(rec: Record) -> None:
+        for fv in rec.values.values():
+            if fv.error is not None:
+                e = fv.error
+                shown.append((e.file, e.ien, e.field, str(e)))
+            for sub in fv.records or ():
+                walk(sub)
+
+    walk(eager)
+    assert found == shown
+    one_by_one = decoder.decode(F, 5)
+    for number in reversed(list(eager.values)):  # built in another order, one at a time
+        assert _plain(one_by_one[number]) == _plain(eager[number])
+    assert list(one_by_one.values) == list(eager.values)
+
+
+def _plain(fv: FieldValue) -> tuple[object, ...]:
+    """A field as plain data (errors as their text: two decodes raise distinct objects)."""
+    subs = [(r.iens, {n: _plain(v) for n, v in r.values.items()}) for r in fv.records or ()]
+    error = None if fv.error is None else str(fv.error)
+    return (fv.internal, fv.external, fv.value, fv.lines, subs, fv.exact, fv.target_ien, error)
+
+
+def test_strict_and_lazy_decoding_give_the_same_record(filled: GlobalStore) -> None:
+    lazy = Decoder(Schema(filled)).decode(F, 1)
+    fv = lazy[".05"]
+    assert fv is lazy.values[".05"]  # a field built on demand is the one values holds
+    assert lazy == Decoder(Schema(filled), strict=True).decode(F, 1)
+    assert ".05" in lazy and "99" not in lazy
+    without = Decoder(Schema(filled)).decode(F, 1, multiples=False)
+    assert "2" not in without and "2" not in without.values
+    with pytest.raises(KeyError):
+        without["2"]
+
+
+def test_pointer_externals_are_read_when_the_entry_is_decoded(filled: GlobalStore) -> None:
+    decoder = Decoder(Schema(filled))
+    rec = decoder.decode(F, 1)
+    filled.set("ZZS", ("1", "0"), "RENAMED^AL")
+    decoder.clear_cache()
+    assert rec[".05"].external == "ALABAMA" and rec[".08"].external == "ALABAMA"
+    again = decoder.decode(F, 1)
+    assert again[".05"].external == "RENAMED" and again[".08"].external == "RENAMED"
