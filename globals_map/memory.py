@@ -6,6 +6,10 @@ order), holding the node's subscripts and value.  A parent's key prefixes its de
 keys, so a subtree is a contiguous run and ``$DATA``, ``$ORDER``, ``$QUERY`` and bulk reads
 are bisections plus slices.  One re-entrant lock makes every call atomic across threads; a
 transaction holds it for its whole block (serializable, like TP) and keeps an undo log.
+
+Every write also bumps a per-global modification counter (:meth:`MemoryStore.generation`), so
+a reader that keeps something derived from a global can tell cheaply whether it is still
+current.  It is an extension of this backend, not part of the GlobalStore contract.
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ class MemoryStore:
         self._marks: list[int] = []
         self._locks: dict[tuple[str, Subscripts], tuple[int, int]] = {}
         self._lock_cond = threading.Condition(threading.Lock())
+        #: Writes so far, per global and in all (see :meth:`generation`).
+        self._gens: dict[str, int] = {}
+        self._total = 0
 
     # -- helpers -------------------------------------------------------------------------
     def _tree(self, name: str) -> SortedDict | None:
@@ -78,6 +85,21 @@ class MemoryStore:
     def _remember(self, name: str, key: NodeKey, old: _Entry | None) -> None:
         if self._undo is not None:
             self._undo.append((name, key, old))
+
+    def _touch(self, gname: str) -> None:
+        """Count a write to ``gname`` (called with the mutex held, before the change)."""
+        self._gens[gname] = self._gens.get(gname, 0) + 1
+        self._total += 1
+
+    def generation(self, name: str | None = None) -> int:
+        """A counter that grows with every write (set, kill, rollback) to global ``name``, or
+        to any global when ``name`` is None; it never goes back, so an equal number means no
+        write happened in between.  Cheap: for callers that cache what they derived from a
+        global (the broker simulator) and must notice the store change under them."""
+        if name is None:
+            return self._total
+        count = self._gens.get(name)
+        return count if count is not None else self._gens.get(normalize_name(name), 0)
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
@@ -197,6 +219,7 @@ class MemoryStore:
             tree = self._globals.get(gname)
             if tree is None:
                 tree = self._globals[gname] = SortedDict()
+            self._touch(gname)
             if self._undo is not None:
                 self._remember(gname, key, tree.get(key))
             tree[key] = (nsubs, value)
@@ -234,6 +257,7 @@ class MemoryStore:
                 tree = self._globals.get(gname)
                 if tree is None:
                     tree = self._globals[gname] = SortedDict()
+                self._touch(gname)
                 if self._undo is not None:
                     get = tree.get
                     self._undo.extend((gname, key, get(key)) for key in batch)
@@ -250,6 +274,8 @@ class MemoryStore:
             start = tree.bisect_left(key)
             end = tree.bisect_left(key + BYTES_AFTER_ALL)
             doomed = list(tree.keys()[start:end])
+            if doomed:
+                self._touch(gname)
             for k in doomed:
                 old = tree.pop(k)
                 self._remember(gname, k, old)
@@ -263,6 +289,7 @@ class MemoryStore:
             tree = self._globals.get(gname)
             if tree is None or key not in tree:
                 return
+            self._touch(gname)
             self._remember(gname, key, tree.pop(key))
             if not tree:
                 del self._globals[gname]
@@ -291,6 +318,7 @@ class MemoryStore:
             raise TransactionError("rollback outside a transaction")
         while len(undo) > mark:
             gname, key, old = undo.pop()
+            self._touch(gname)
             tree = self._globals.setdefault(gname, SortedDict())
             if old is None:
                 tree.pop(key, None)
@@ -337,6 +365,8 @@ class MemoryStore:
 
     def close(self) -> None:
         with self._mutex:
+            for gname in self._globals:
+                self._touch(gname)
             self._globals.clear()
 
     def node_count(self) -> int:

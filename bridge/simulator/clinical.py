@@ -7,6 +7,7 @@ empty, as $$EXTERNAL^DILFD and $$GET1^DIQ give "" without a ^DD.
 from __future__ import annotations
 
 from bridge.simulator.context import Ctx
+from bridge.simulator.derived import ANY_GLOBAL
 from bridge.simulator.fileman_view import external_value, get1
 from bridge.simulator.mview import m_number, piece, truthy
 from bridge.simulator.signon import text_param
@@ -139,7 +140,7 @@ def _get1(ctx: Ctx, file: str, ien: str, field: str, flag: str = "I") -> str:
     the FileMan layer; "" when there is no dictionary or no such entry (GET1 then errors)."""
     key = ("GET1", file, ien, field, flag)
     if key not in ctx.memo:
-        ctx.memo[key] = get1(ctx.fileman(), file, ien, field, internal=flag == "I")
+        ctx.memo[key] = get1(ctx.decoder(), file, ien, field, internal=flag == "I")
     return ctx.memo[key]
 
 
@@ -163,16 +164,30 @@ def allergy_list(ctx: Ctx, *params: Param) -> CallResult:
     return CallResult(out or ["^No allergies found."])
 
 
-def _reactions(ctx: Ctx, dfn: int) -> tuple[str, list[tuple[str, str, str, list[str]]]]:
+Reaction = tuple[str, str, str, tuple[str, ...]]
+
+
+def _reactions(ctx: Ctx, dfn: int) -> tuple[str, tuple[Reaction, ...]]:
     """EN1^GMRAOR1 over EN2^GMRADPT with GMRA="0^0^111^0^0": the assessment flag (GMRAL:
-    "" not asked, 0 none, 1 has reactions) and (ien, allergen, severity, signs) rows."""
+    "" not asked, 0 none, 1 has reactions) and (ien, allergen, severity, signs) rows.
+
+    The rows are kept between calls while no global has been written (they follow pointers
+    and dictionaries through FileMan, so the store-wide counter stamps them) and the
+    dictionaries are the same Schema object."""
+    if ctx.derived is None:
+        return _read_reactions(ctx, dfn)
+    key = ("GMRA", str(dfn))
+    return ctx.derived.get(key, ANY_GLOBAL, lambda: _read_reactions(ctx, dfn), ctx.schema)
+
+
+def _read_reactions(ctx: Ctx, dfn: int) -> tuple[str, tuple[Reaction, ...]]:
     m = ctx.m
     nka = m.first_ien("GMR", 120.86, "B", dfn)  # NKA^GMRANKA
     flag = piece(m.get("GMR", 120.86, nka, 0), 2) if nka else ""
     if not truthy(flag):
-        return flag, []
+        return flag, ()
     other = m.first_ien("GMRD", 120.83, "B", "OTHER REACTION")
-    rows = []
+    rows: list[Reaction] = []
     for b_subs, _ in ctx.store.read_subtree("GMR", ("120.8", "B", str(dfn))):
         rec = b_subs[-1]
         if len(b_subs) != 4 or m_number(rec) <= 0:
@@ -188,7 +203,7 @@ def _reactions(ctx: Ctx, dfn: int) -> tuple[str, list[tuple[str, str, str, list[
             continue
         signs = _signs(ctx, entry, other)
         rows.append((rec, _allergen(ctx, node), _severity(ctx, rec, node), signs))
-    return ("1" if rows else "0"), rows
+    return ("1" if rows else "0"), tuple(rows)
 
 
 def _allergen(ctx: Ctx, node: str) -> str:
@@ -218,7 +233,7 @@ def _severity(ctx: Ctx, rec: str, node: str) -> str:
     return ""
 
 
-def _signs(ctx: Ctx, entry: dict[tuple[str, ...], str], other: str) -> list[str]:
+def _signs(ctx: Ctx, entry: dict[tuple[str, ...], str], other: str) -> tuple[str, ...]:
     """GMRADPT PASS: each sign/symptom (^GMR(120.8,rec,10,n,0)) by its 120.83 name, or the
     free text when it is OTHER REACTION.  ``entry`` is the entry's nodes from one bulk read,
     in $QUERY order."""
@@ -237,7 +252,7 @@ def _signs(ctx: Ctx, entry: dict[tuple[str, ...], str], other: str) -> list[str]
         if key not in ctx.memo:
             ctx.memo[key] = piece(m.get("GMRD", 120.83, ptr, 0), 1)
         out.append(ctx.memo[key])
-    return out
+    return tuple(out)
 
 
 def _external(ctx: Ctx, file: str, field: str, internal: str) -> str:
@@ -246,7 +261,7 @@ def _external(ctx: Ctx, file: str, field: str, internal: str) -> str:
         return ""
     key = ("external", file, field, internal)
     if key not in ctx.memo:
-        ctx.memo[key] = external_value(ctx.fileman(), file, field, internal)
+        ctx.memo[key] = external_value(ctx.decoder(), file, field, internal)
     return ctx.memo[key]
 
 

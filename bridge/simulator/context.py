@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bridge.simulator.derived import ANY_GLOBAL, Derived
 from bridge.simulator.mview import MView, fm_date, piece
 from globals_map.fileman import Schema
+from globals_map.fileman.decoder import Decoder
 from globals_map.store import GlobalStore
 from rpc.simulator import CallResult, Param, Session
 
@@ -54,6 +56,8 @@ class Ctx:
     now: datetime = field(default_factory=datetime.now)
     #: The FileMan dictionaries, read lazily and kept by the handler between calls.
     schema: Schema | None = None
+    #: Values derived from the store and kept between calls while their globals are unchanged.
+    derived: Derived | None = None
 
     #: Answers already computed in this call (FileMan externals), keyed by what was asked.
     memo: dict[tuple[str, ...], str] = field(default_factory=dict)
@@ -62,6 +66,15 @@ class Ctx:
         if self.schema is None:
             self.schema = Schema(self.store)
         return self.schema
+
+    def decoder(self) -> Decoder:
+        """A FileMan decoder over :meth:`fileman`.  One is kept between calls (its compiled
+        field plans and pointer externals) until any global is written or the dictionaries
+        are read again; then a fresh one starts, so no pointer text outlives its data."""
+        schema = self.fileman()
+        if self.derived is None:
+            return Decoder(schema)
+        return self.derived.get(("Decoder",), ANY_GLOBAL, lambda: Decoder(schema), schema)
 
     @property
     def dt(self) -> str:

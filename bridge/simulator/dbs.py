@@ -108,7 +108,7 @@ def gets(ctx: Ctx, file: str, iens: str, fields: str, flags: str) -> tuple[Gets,
         parse_iens(iens)
     except FileManError:
         raise DbsError(dierr(ctx, "202", **{"1": "IENS"})) from None
-    decoder = Decoder(schema)
+    decoder = ctx.decoder()
     try:
         if not decoder.exists(file, iens):
             raise DbsError(dierr(ctx, "601"))

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from globals_map.fileman import FileManError, Schema
+from globals_map.fileman import FileManError
 from globals_map.fileman.decoder import Decoder
 
 
-def external_value(schema: Schema, file: str, field: str, internal: str) -> str:
+def external_value(decoder: Decoder, file: str, field: str, internal: str) -> str:
     """$$EXTERNAL^DILFD(file,field,,internal): "" when FileMan cannot (no dictionary, bad
     value), as the call then returns "" with an error in DIERR."""
-    if not schema.has_file(file):
+    if not decoder.schema.has_file(file):
         return ""
     try:
-        return Decoder(schema).external(file, field, internal)
+        return decoder.external(file, field, internal)
     except FileManError:
         return ""
 
 
-def get1(schema: Schema, file: str, ien: str, field: str, *, internal: bool) -> str:
+def get1(decoder: Decoder, file: str, ien: str, field: str, *, internal: bool) -> str:
     """$$GET1^DIQ: one field of one entry, internal or external; "" when FileMan cannot."""
-    if not schema.has_file(file):
+    if not decoder.schema.has_file(file):
         return ""
     try:
-        record = Decoder(schema).decode(file, ien if ien.endswith(",") else ien + ",", [field])
+        record = decoder.decode(file, ien if ien.endswith(",") else ien + ",", [field])
     except (FileManError, ValueError):
         return ""
     value = record.values.get(field)

@@ -35,7 +35,9 @@ ANY_CONTEXT = frozenset(
 )
 SIGNON_CONTEXT = "XUS SIGNON"
 NO_CONTEXT = "Application context has not been created!"
-_XQCS = "xqcs"
+XQCS = _XQCS = "xqcs"
+#: Every global CHKPRMIT^XWBSEC and CHK^XQCS read (keys, options, users, menu trees, RPCs).
+PERMISSION_GLOBALS = ("XUSEC", "DIC", "VA", "XUTL", "XWB")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from bridge.simulator import clinical, ddr, signon, xwb
 from bridge.simulator.context import Ctx, VistaSettings
-from bridge.simulator.menus import check_permitted, lookup_rpc
+from bridge.simulator.derived import Derived
+from bridge.simulator.menus import PERMISSION_GLOBALS, XQCS, check_permitted, lookup_rpc
 from bridge.simulator.mview import MView, fm_date
 from globals_map.fileman import Schema
 from globals_map.store import GlobalStore, NodeItem
@@ -23,6 +24,8 @@ from rpc.simulator import CallResult, MError, Param, RpcEntry, Session
 #: CAPI^XWBPRS calls LOGRSRC^%ZOSV just before the RPC: its $G(^%ZTSCH("LOGRSRC")) is the
 #: last global reference when the call itself fails.
 LAST_REF = '^%ZTSCH("LOGRSRC")'
+#: Session variable holding the permission verdicts kept for the current context tree.
+_PERMITS = "permits"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class VistaHandler:
         self.settings = settings or VistaSettings()
         self._lock = threading.RLock()
         self._schema = Schema(store)
+        #: What calls derived from the store, kept while its globals are unchanged.
+        self.derived = Derived(store)
         self._snapshot = self._signon_state()
 
     # -- BrokerHandler -------------------------------------------------------------------
@@ -94,11 +99,28 @@ class VistaHandler:
 
     def lookup_rpc(self, name: str) -> RpcEntry | None:
         with self._lock:
-            return lookup_rpc(self.m, name)
+            return self.derived.get(("8994", name), ("XWB",), lambda: lookup_rpc(self.m, name))
 
     def check_permission(self, session: Session, name: str) -> str:
+        """CHKPRMIT^XWBSEC.  A signed-on session with a context tree gets the verdict kept for
+        that very tree, user and context while the globals the check reads are unchanged
+        (then the check has no side effects on the session); otherwise it runs in full."""
         with self._lock:
-            return check_permitted(self.m, session, name)
+            tree = session.vars.get(XQCS)
+            stamp = self.derived.stamp(PERMISSION_GLOBALS)
+            if stamp is None or session.duz <= 0 or tree is None:
+                return check_permitted(self.m, session, name)
+            permits = session.vars.get(_PERMITS)
+            if not isinstance(permits, dict) or permits.get("") is not tree:
+                permits = session.vars[_PERMITS] = {"": tree}
+            state = (session.duz, session.context, stamp)
+            kept = permits.get(name)
+            if isinstance(kept, tuple) and kept[0] == state:
+                return str(kept[1])
+            text = check_permitted(self.m, session, name)
+            if session.vars.get(XQCS) is tree and len(permits) < 1024:
+                permits[name] = (state, text)
+            return text
 
     def call(self, session: Session, entry: RpcEntry, params: list[Param]) -> CallResult:
         routine = ENTRY_POINTS.get((entry.tag, entry.routine))
@@ -119,12 +141,13 @@ class VistaHandler:
     # -- state ---------------------------------------------------------------------------
     def _ctx(self, session: Session) -> Ctx:
         now = self.settings.clock()
-        return Ctx(self.store, self.m, session, self.settings, now, self._schema)
+        return Ctx(self.store, self.m, session, self.settings, now, self._schema, self.derived)
 
     def dictionary_changed(self) -> None:
         """Forget the FileMan dictionaries read so far (after ^DD or ^DIC edits)."""
         with self._lock:
             self._schema = Schema(self.store)
+            self.derived.clear()
 
     def _signon_state(self) -> list[tuple[str, tuple[str, ...], list[NodeItem]]]:
         """The nodes that sign-on changes: every user's 1.1 node, ^XUSEC(0), (3) and (4)."""

@@ -7,6 +7,13 @@ EOT ($C(4)): then BREAD returns short, sets $ECODE=",U411," and, since the error
 "READ", ETRAP^XWBTCPM halts the process; here that is :class:`Abort` (close the connection).
 
 Bounded: a length field above ``max_field`` or a request above ``max_request`` aborts too.
+
+A client repeats itself (XWB IM HERE every few minutes, the same patient's lists): a short
+request that parsed into a plain call (immutable parameters, nothing refused) is kept by its
+exact bytes, so the same bytes again give the same event without the field-by-field walk.
+The walk is deterministic in the bytes it reads, and a kept request ends at its first EOT,
+so looking it up by the bytes up to the first EOT in the buffer finds only a request that
+would parse the same way.
 """
 
 from __future__ import annotations
@@ -91,6 +98,9 @@ class Abort:
 
 Event = Connect | Bye | Ignored | Call | Abort
 _Need = Generator[int, bytes, None]
+#: Requests up to this size, and this many per connection, are kept by their bytes.
+_KEEP_BYTES = 1024
+_KEEP_COUNT = 64
 
 
 class RequestReader:
@@ -110,6 +120,9 @@ class RequestReader:
         self._want = 0
         self._consumed = 0
         self.in_request = False
+        #: Whether the request in progress was read in one pass (its bytes are all in _buf).
+        self._whole = False
+        self._known: dict[bytes, Call] = {}
 
     # -- feeding -------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -136,6 +149,14 @@ class RequestReader:
         if self._gen is None:
             if self._pos >= len(self._buf):
                 return None
+            if self._known:
+                end = self._buf.find(EOT, self._pos)
+                if end >= 0:
+                    known = self._known.get(bytes(self._buf[self._pos : end + 1]))
+                    if known is not None:
+                        self._pos = end + 1
+                        return known
+            self._whole = True
             self._gen = self._connect() if self._first else self._main()
             self._first = False
             self._consumed = 0
@@ -150,6 +171,7 @@ class RequestReader:
             if len(buf) - pos < want:
                 if buf.find(EOT, pos) >= 0:
                     return self._finish(Abort("short read (U411): EOT before the field ended"))
+                self._whole = False
                 return None
             chunk = bytes(buf[pos : pos + want])
             self._pos = pos + want
@@ -159,12 +181,30 @@ class RequestReader:
             try:
                 self._want = self._gen.send(chunk)
             except StopIteration as stop:
+                self._keep(stop.value)
                 return self._finish(stop.value)
 
     def _finish(self, event: Event) -> Event:
         self._gen = None
         self.in_request = False
         return event
+
+    def _keep(self, event: Event) -> None:
+        """Remember a plain call read in one pass whose only EOT is its last byte."""
+        if not (
+            self._whole
+            and isinstance(event, Call)
+            and event.failure is None
+            and event.error is None
+            and not event.command
+            and self._consumed <= _KEEP_BYTES
+            and len(self._known) < _KEEP_COUNT
+            and all(isinstance(p, (Literal, Reference)) for p in event.params)
+        ):
+            return
+        raw = bytes(self._buf[self._pos - self._consumed : self._pos])
+        if raw.find(EOT) == len(raw) - 1:
+            self._known[raw] = event
 
     # -- the M reads: each ``yield n`` is BREAD^XWBRW(n), n > 0 bytes --------------------
     def _sread(self) -> Generator[int, bytes, str]:
