@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bridge.cli import app
 from bridge.cli_support import EXIT_BROKER
-from bridge.demo import generate_demo
+from bridge.demo import export_demo_zwr, generate_demo
 from bridge.demo.broker import (
     CPRS_CONTEXT,
     DEMO_ACCESS_CODE,
@@ -24,13 +24,13 @@ from bridge.demo.broker import (
     DemoBrokerError,
     set_demo_codes,
 )
-from bridge.simulator import ENTRY_POINTS, VistaHandler, VistaSettings
+from bridge.simulator import ENTRY_POINTS, VistaHandler, VistaSettings, load_store
 from globals_map.fileman import Decoder, Schema
 from globals_map.memory import MemoryStore
 from rpc import results
 from rpc.aio import AsyncBrokerClient
 from rpc.client import BrokerClient
-from rpc.errors import RPCSecurityError, SignOnError
+from rpc.errors import LockedOutError, RPCSecurityError, SignOnError
 from rpc.protocol import ListParam
 from rpc.simulator import BrokerServer, ServerConfig, Timings, running_in_thread
 from rpc.wire import ReturnType
@@ -191,6 +191,29 @@ def test_a_wrong_verify_code_is_vistas_typed_refusal(server: BrokerServer) -> No
         vista.sign_on(DEMO_ACCESS_CODE, "WRONGCODE1!")
     assert refused.value.text == "Not a valid ACCESS CODE/VERIFY CODE pair."
     assert "WRONGCODE1" not in str(refused.value)
+
+
+def test_five_wrong_codes_lock_the_connection_out(server: BrokerServer) -> None:
+    with client(server.port) as vista:
+        vista.signon_setup()
+        for _ in range(4):
+            with pytest.raises(SignOnError) as refused:
+                vista.authenticate(DEMO_ACCESS_CODE, "WRONGCODE1!")
+            assert not isinstance(refused.value, LockedOutError)
+        with pytest.raises(LockedOutError) as locked:  # the KSP's 5 attempts (XUS3)
+            vista.authenticate(DEMO_ACCESS_CODE, "WRONGCODE1!")
+    assert "locked" in locked.value.text
+
+
+def test_the_exported_demo_zwr_serves_sign_on(tmp_path: Path) -> None:
+    store = MemoryStore()
+    generate_demo(store, patients=2, seed=5)
+    path = tmp_path / "demo.zwr"
+    export_demo_zwr(store, path)
+    handler = VistaHandler(load_store([path]), VistaSettings(lockout_hang=0.05))
+    with running_in_thread(handler, ServerConfig(timings=FAST)) as srv, client(srv.port) as vista:
+        vista.sign_on(DEMO_ACCESS_CODE, DEMO_VERIFY_CODE, context=CPRS_CONTEXT)
+        assert len(vista.call("ORWPT LIST ALL", "", "1").lines) == 2
 
 
 def test_the_asyncio_client_signs_on_too(server: BrokerServer) -> None:
