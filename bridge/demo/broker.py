@@ -34,7 +34,7 @@ from datetime import date
 
 from bridge.demo.dictionary import Node, dictionary_nodes
 from bridge.demo.fields import FieldSpec, FileSpec, codes, free, multiple, numeric, pointer
-from bridge.errors import BridgeFacadeError
+from bridge.errors import ConfigurationError
 from bridge.settings import BrokerSettings
 from globals_map.fileman.filer import FieldValue, Filer
 from globals_map.store import GlobalStore
@@ -56,8 +56,9 @@ CodeHash = Callable[[str], str]
 _H_EPOCH = date(1840, 12, 31)
 
 
-class DemoBrokerError(BridgeFacadeError):
-    """The demo's broker data cannot be written or changed (no demo user, unusable codes)."""
+class DemoBrokerError(ConfigurationError):
+    """The demo's broker data cannot be written or changed (no demo user, unusable codes):
+    a configuration problem (the CLI exits with its configuration code)."""
 
 
 def _same(code: str) -> str:

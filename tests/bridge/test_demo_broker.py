@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bridge.cli import app
-from bridge.cli_support import EXIT_BROKER
+from bridge.cli_support import EXIT_BROKER, EXIT_CONFIG
 from bridge.demo import export_demo_zwr, generate_demo
 from bridge.demo.broker import (
     CPRS_CONTEXT,
@@ -309,3 +309,14 @@ def test_cli_broker_sim_prints_how_to_sign_on_and_takes_codes_from_settings(
     stdout = result.stdout  # type: ignore[attr-defined]
     assert DEMO_USER in stdout and f"listening on 127.0.0.1:{port}" in stdout
     assert "MYCODE12" not in stdout and "MyVerify12" not in stdout
+
+
+@pytest.mark.usefixtures("_clean_env")
+def test_cli_broker_sim_refuses_unusable_demo_codes_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VISTA_BRIDGE_BROKER__ACCESS_CODE", "A;B^C")
+    monkeypatch.setenv("VISTA_BRIDGE_BROKER__VERIFY_CODE", "Verify123!")
+    result = runner.invoke(app, ["--patients", "1", "broker-sim", "--port", "0", "--seconds", "1"])
+    assert result.exit_code == EXIT_CONFIG
+    assert "demo access code must be" in result.stderr and "A;B^C" not in result.stderr
