@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from globals_map.memory import MemoryStore
 from rpc import results
 from rpc.aio import AsyncBrokerClient
 from rpc.client import BrokerClient
-from rpc.errors import LockedOutError, RPCSecurityError, SignOnError
+from rpc.errors import BrokerConnectionError, LockedOutError, RPCSecurityError, SignOnError
 from rpc.protocol import ListParam
 from rpc.simulator import BrokerServer, ServerConfig, Timings, running_in_thread
 from rpc.wire import ReturnType
@@ -285,21 +286,19 @@ def test_cli_broker_sim_prints_how_to_sign_on_and_takes_codes_from_settings(
 
     port = _free_port()
     out: dict[str, object] = {}
-    args = ["--patients", "3", "broker-sim", "--port", str(port), "--seconds", "3"]
+    args = ["--patients", "3", "broker-sim", "--port", str(port), "--seconds", "5"]
     monkeypatch.setenv("VISTA_BRIDGE_BROKER__ACCESS_CODE", "MYCODE12")
     monkeypatch.setenv("VISTA_BRIDGE_BROKER__VERIFY_CODE", "MyVerify12!")
     thread = threading.Thread(target=lambda: out.setdefault("r", runner.invoke(app, args)))
     thread.start()
     try:
         signed = None
-        for _ in range(60):
+        deadline = time.monotonic() + 4.5  # the simulator serves for 5 s after start-up
+        while signed is None and time.monotonic() < deadline:
             try:
                 with client(port) as vista:
                     signed = vista.sign_on("MYCODE12", "MyVerify12!", context=CPRS_CONTEXT)
-                break
-            except Exception:
-                import time
-
+            except BrokerConnectionError:  # not listening yet
                 time.sleep(0.05)
         assert signed is not None and signed.duz > 0
     finally:
