@@ -12,7 +12,7 @@ not evaluated: no M code runs.  A value that does not fit its field gets a per-f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from globals_map.fileman.errors import (
@@ -354,17 +354,14 @@ def _from_formatted(fld: FieldDef, internal: str, formatted: Formatted) -> Field
     return fv
 
 
-#: The checks of one node, by kind (fields stored in pieces): sets (piece, codes, step index),
-#: dates (piece, index), numbers (piece, index), pointers (piece, target file, index),
-#: variable pointers (piece, the formatter's cache for the field, index), and the rest
-#: (extracts and fields with output transforms) as (piece, extract, index).
+#: The checks of one node (fields stored in its pieces), in three groups: values known good
+#: when a dict holds them (set codes, the formatter's cache of dates) as (piece, dict, step
+#: index); pointers as (piece, the formatter's cache for the target file, index); the rest
+#: as (piece, extract, index, kind, the formatter's cache for a variable pointer).
 NodeChecks = tuple[
-    list[tuple[int, dict[str, str], int]],
-    list[tuple[int, int]],
-    list[tuple[int, int]],
-    list[tuple[int, str, int]],
-    list[tuple[int, "dict[str, Formatted]", int]],
-    list[tuple[int, "tuple[int, int] | None", int]],
+    list[tuple[int, "Container[str]", int]],
+    list[tuple[int, "dict[str, tuple[str, bool]]", int]],
+    list[tuple[int, "tuple[int, int] | None", int, int, "dict[str, Formatted] | None"]],
 ]
 
 
@@ -402,21 +399,16 @@ class _Plan:
                 continue  # never wrong: computed, .001, word processing, free text
             checks = by_node.get(node)
             if checks is None:
-                checks = by_node[node] = ([], [], [], [], [], [])
-            if extract is not None:
-                checks[5].append((piece, extract, i))
-            elif kind == K_SET and codes is not None:
+                checks = by_node[node] = ([], [], [])
+            if extract is None and kind == K_SET and codes is not None:
                 checks[0].append((piece, codes, i))
-            elif kind == K_DATE:
-                checks[1].append((piece, i))
-            elif kind == K_NUMERIC:
-                checks[2].append((piece, i))
-            elif kind == K_POINTER and target is not None:
-                checks[3].append((piece, target, i))
-            elif kind == K_VPOINTER:
-                checks[4].append((piece, formatter.vp_cache(fld), i))
+            elif extract is None and kind == K_DATE:
+                checks[0].append((piece, formatter.date_cache, i))
+            elif extract is None and kind == K_POINTER and target is not None:
+                checks[1].append((piece, formatter.pointer_cache(target), i))
             else:
-                checks[5].append((piece, None, i))
+                vpc = formatter.vp_cache(fld) if kind == K_VPOINTER else None
+                checks[2].append((piece, extract, i, kind, vpc))
         self.checks = by_node
         self.may_fail = bool(self.checks or self.always or self.multiples)
 
@@ -461,9 +453,9 @@ class _Entry:
         self.deep: dict[str, Items] | None = None
         #: pointer and general-path results read at decode time, by step index
         self.snap: dict[int, tuple[str, bool] | Formatted] = {}
-        self.done: dict[int, FieldValue] = {}
+        self.done: dict[int, FieldValue] | None = None  # built so far (made when needed)
         #: step indices (in field order) whose FieldValue holds or contains errors
-        self.flagged: list[int] = []
+        self.flagged: list[int] | None = None
 
     # ---- nodes ---------------------------------------------------------------------
     def _top(self) -> dict[str, str]:
@@ -498,9 +490,6 @@ class _Entry:
         plan = self.plan
         by_node = plan.checks
         if by_node:
-            fmt = self.dec.formatter
-            dates = fmt._date_cache
-            pointers = fmt._pointer_cache
             snap = self.snap
             slow = self._slow
             base = self.base
@@ -511,67 +500,62 @@ class _Entry:
                 checks = by_node.get(subs[base])
                 if checks is None:
                     continue
-                sets, dts, nums, ptrs, vps, rest = checks
+                known, ptrs, rest = checks
                 parts = raw.split("^")
                 count = len(parts)
+                if known:
+                    for piece, good, idx in known:
+                        if piece < count:
+                            v = parts[piece]
+                            if v and v not in good:
+                                slow(idx, v)
                 if ptrs:
-                    for piece, target, idx in ptrs:
+                    for piece, cache, idx in ptrs:
                         if piece < count:
                             v = parts[piece]
                             if v:
-                                phit = pointers.get((target, v))
+                                phit = cache.get(v)
                                 if phit is not None and v.isdigit():
                                     snap[idx] = phit
                                 else:
                                     slow(idx, v)
-                if sets:
-                    for piece, codes, idx in sets:
-                        if piece < count:
-                            v = parts[piece]
-                            if v and v not in codes:
-                                slow(idx, v)
-                if dts:
-                    for piece, idx in dts:
-                        if piece < count:
-                            v = parts[piece]
-                            if v and v not in dates:
-                                slow(idx, v)
-                if nums:
-                    for piece, idx in nums:
-                        if piece < count:
-                            v = parts[piece]
-                            if v and not NUMBER.match(v):
-                                slow(idx, v)
-                if vps:
-                    for piece, cache, idx in vps:
-                        if piece < count:
-                            v = parts[piece]
-                            if v:
-                                vhit = cache.get(v)
-                                if vhit is not None:
-                                    snap[idx] = vhit
-                                else:
-                                    slow(idx, v)
                 if rest:
-                    for piece, extract, idx in rest:
+                    for piece, extract, idx, kind, vcache in rest:
                         if extract is None:
                             v = parts[piece] if piece < count else ""
                         else:
                             v = raw[extract[0] - 1 : extract[1]]
                             if v.strip(" ") == "":  # spaces are null
-                                v = ""
-                        if v:
-                            slow(idx, v)
+                                continue
+                        if not v:
+                            continue
+                        if kind == K_NUMERIC:
+                            if NUMBER.match(v):
+                                continue
+                        elif kind == K_VPOINTER and vcache is not None:
+                            vhit = vcache.get(v)
+                            if vhit is not None:
+                                snap[idx] = vhit
+                                continue
+                        slow(idx, v)
         if plan.always:
             for idx in plan.always:
-                self.done[idx] = self._build(idx, plan.steps[idx])
-            self.flagged.extend(plan.always)
+                self._keep(idx, self._build(idx, plan.steps[idx]))
         if plan.multiples and self.multiples:
             for idx in plan.multiples:
-                self.done[idx] = self._build(idx, plan.steps[idx])
-            self.flagged.extend(plan.multiples)
-        if len(self.flagged) > 1:
+                self._keep(idx, self._build(idx, plan.steps[idx]))
+        if self.flagged is not None and len(self.flagged) > 1:
             self.flagged.sort()
+
+    def _keep(self, idx: int, fv: FieldValue, *, flag: bool = True) -> None:
+        """Remember a built field (flagged: it holds or may contain errors)."""
+        if self.done is None:
+            self.done = {}
+        self.done[idx] = fv
+        if flag:
+            if self.flagged is None:
+                self.flagged = []
+            self.flagged.append(idx)
 
     def _slow(self, idx: int, internal: str) -> None:
         """The general path for one value (EXTERNAL^DIDU through the formatter, which fills
@@ -581,8 +565,7 @@ class _Entry:
         try:
             formatted = dec.formatter.external(fld, internal, ien=self.iens)
         except FieldValueError:
-            self.done[idx] = dec._formatted(fld, internal, self.iens)
-            self.flagged.append(idx)
+            self._keep(idx, dec._formatted(fld, internal, self.iens))
             return
         if kind >= K_POINTER and kind != K_NUMERIC:  # what the target held at decode time
             self.snap[idx] = formatted
@@ -599,14 +582,15 @@ class _Entry:
         step = self.plan.steps[idx]
         if step[1] == K_MULTIPLE and not self.multiples:
             raise KeyError(number)
-        fv = self.done.get(idx)
+        fv = self.done.get(idx) if self.done is not None else None
         if fv is None:
-            fv = self.done[idx] = self._build(idx, step)
+            fv = self._build(idx, step)
+            self._keep(idx, fv, flag=False)
         return fv
 
     def materialize(self) -> dict[str, FieldValue]:
         values: dict[str, FieldValue] = {}
-        done = self.done
+        done = self.done or {}
         splits: dict[str, list[str]] = {}
         multiples = self.multiples
         for idx, step in enumerate(self.plan.steps):
@@ -620,8 +604,10 @@ class _Entry:
 
     def errors(self) -> list[FileManError]:
         out: list[FileManError] = []
-        done = self.done
-        for idx in self.flagged:
+        flagged, done = self.flagged, self.done
+        if flagged is None or done is None:
+            return out
+        for idx in flagged:
             fv = done[idx]
             if fv.error is not None:
                 out.append(fv.error)
@@ -666,7 +652,7 @@ class _Entry:
             if ext is not None:
                 return FieldValue(fnum, num, label, ftype, internal, ext, internal)
         elif kind == K_DATE:
-            hit = dec.formatter._date_cache.get(internal)
+            hit = dec.formatter.date_cache.get(internal)
             if hit is not None:
                 return FieldValue(fnum, num, label, ftype, internal, hit[0], hit[1])
         elif kind == K_NUMERIC:

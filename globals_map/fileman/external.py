@@ -44,12 +44,23 @@ class ExternalFormatter:
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
-        self._pointer_cache: dict[tuple[str, str], tuple[str, bool]] = {}
-        self._date_cache: dict[str, tuple[str, str]] = {}
+        #: (external, exact) of pointed-to entries, per target file, by IEN
+        self._pointer_caches: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._pointer_count = 0
+        #: (external, ISO) of dates already converted, by internal value
+        self.date_cache: dict[str, tuple[str, str]] = {}
         self._header_files: dict[GlobalRoot, str | None] = {}
         self._populated: dict[GlobalRoot, bool] = {}
         self._vp_caches: dict[tuple[str, str], dict[str, Formatted]] = {}
         self._roots: dict[str, GlobalRoot | None] = {}
+
+    def pointer_cache(self, target: str) -> dict[str, tuple[str, bool]]:
+        """(external, exact) of the entries of one pointed-to file already resolved, by IEN
+        (cleared in place by :meth:`clear_cache`, so callers may keep the dict)."""
+        cache = self._pointer_caches.get(target)
+        if cache is None:
+            cache = self._pointer_caches[target] = {}
+        return cache
 
     def vp_cache(self, fld: FieldDef) -> dict[str, Formatted]:
         """The resolved values of one variable-pointer field, by internal value (cleared in
@@ -61,11 +72,13 @@ class ExternalFormatter:
         return cache
 
     def clear_cache(self) -> None:
+        for pcache in self._pointer_caches.values():
+            pcache.clear()
+        self._pointer_count = 0
         for cache in self._vp_caches.values():
             cache.clear()
         self._roots.clear()
-        self._pointer_cache.clear()
-        self._date_cache.clear()
+        self.date_cache.clear()
         self._header_files.clear()
         self._populated.clear()
 
@@ -124,7 +137,7 @@ class ExternalFormatter:
         return internal, internal, True, None
 
     def _date(self, internal: str) -> tuple[str, str]:
-        hit = self._date_cache.get(internal)
+        hit = self.date_cache.get(internal)
         if hit is not None:
             return hit
         iso = fast_iso(internal)
@@ -134,9 +147,9 @@ class ExternalFormatter:
             except FMDateError as exc:
                 raise FieldValueError(f"not a valid date: {exc.message}", code=330) from None
         out = (fm_to_external(internal, self.schema.date_format), iso)
-        if len(self._date_cache) >= _CACHE_MAX:
-            self._date_cache.clear()
-        self._date_cache[internal] = out
+        if len(self.date_cache) >= _CACHE_MAX:
+            self.date_cache.clear()
+        self.date_cache[internal] = out
         return out
 
     def _pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
@@ -203,8 +216,8 @@ class ExternalFormatter:
     def _target_external(
         self, target: str, root: GlobalRoot | None, ien: str, depth: int
     ) -> tuple[str, bool]:
-        key = (target, ien)
-        hit = self._pointer_cache.get(key)
+        cache = self.pointer_cache(target)
+        hit = cache.get(ien)
         if hit is not None:
             return hit
         if depth >= _MAX_CHAIN:
@@ -222,7 +235,7 @@ class ExternalFormatter:
             # the target file holds no entries in this store (a partial extract, or only its
             # header): the pointer cannot be judged dangling; unresolved (not exact), no error
             result = (ien, False)
-            self._remember(key, result)
+            self._remember(cache, ien, result)
             return result
         if zero is None:
             raise FieldValueError(
@@ -240,7 +253,7 @@ class ExternalFormatter:
         else:
             formatted = self._format(tfield, dot01, depth + 1)
             result = (formatted[0], formatted[2])
-        self._remember(key, result)
+        self._remember(cache, ien, result)
         return result
 
     def _has_entries(self, root: GlobalRoot) -> bool:
@@ -252,7 +265,12 @@ class ExternalFormatter:
             self._populated[root] = hit
         return hit
 
-    def _remember(self, key: tuple[str, str], result: tuple[str, bool]) -> None:
-        if len(self._pointer_cache) >= _CACHE_MAX:
-            self._pointer_cache.clear()
-        self._pointer_cache[key] = result
+    def _remember(
+        self, cache: dict[str, tuple[str, bool]], ien: str, result: tuple[str, bool]
+    ) -> None:
+        if self._pointer_count >= _CACHE_MAX:
+            for each in self._pointer_caches.values():
+                each.clear()
+            self._pointer_count = 0
+        cache[ien] = result
+        self._pointer_count += 1
