@@ -4,11 +4,18 @@ The layout (node;piece of each field, set codes, global roots) comes from the da
 in the store, through the FileMan filer's :class:`~globals_map.fileman.filer.Dictionary`, so the
 same code reads the demo VistA and a real one.  Pointer targets' .01 values are cached per
 reader (they are reference data: states, vital types, providers).
+
+The hot path (a FHIR search decodes every patient it returns) reads the dictionary once per
+file, not once per field: :class:`Layout` holds a file's rules and parsed global root, and a
+:class:`DecodePlan` turns the fields a builder wants into (node, piece) steps, so an entry is
+decoded by splitting each node once.  Pointer ``Ref`` and set-of-codes ``Coded`` values are
+immutable, so one instance per target (or code) is shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bridge.clinical.models import Coded, Ref
@@ -79,6 +86,69 @@ class Entry:
         return self.opt(number) or ""
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A top-level file's rules and its global root, parsed once (``^DPT(`` -> DPT, ())."""
+
+    rules: FileRules
+    name: str
+    subs: tuple[str, ...]
+
+
+class DecodePlan:
+    """The fields one builder reads from a file, as per-node steps made once.
+
+    ``values(entry)`` gives each field's internal value (None when empty), exactly what
+    :meth:`Entry.opt` gives field by field, but each node is looked up and split on "^" once
+    for all the fields it holds."""
+
+    __slots__ = ("extracts", "pieces", "rules", "size", "wholes")
+
+    def __init__(self, rules: FileRules, numbers: Sequence[str]) -> None:
+        self.rules = rules
+        self.size = len(numbers)
+        pieces: dict[str, list[tuple[int, int]]] = {}
+        #: (node, [(slot, piece index)], how many pieces the split must have)
+        self.pieces: tuple[tuple[str, tuple[tuple[int, int], ...], int], ...]
+        self.extracts: tuple[tuple[int, str, int, int], ...]  # slot, node, $E from, to
+        self.wholes: tuple[tuple[int, str], ...]  # slot, node (a field that is the node)
+        extracts: list[tuple[int, str, int, int]] = []
+        wholes: list[tuple[int, str]] = []
+        for slot, number in enumerate(numbers):
+            rule = rules.fields.get(number)
+            if rule is None:
+                continue  # a field this dictionary lacks: always None
+            if rule.extract is not None:
+                extracts.append((slot, rule.node, *rule.extract))
+            elif rule.piece is None:
+                wholes.append((slot, rule.node))
+            else:
+                pieces.setdefault(rule.node, []).append((slot, rule.piece - 1))
+        self.pieces = tuple(
+            (node, tuple(steps), max(p for _, p in steps) + 1) for node, steps in pieces.items()
+        )
+        self.extracts = tuple(extracts)
+        self.wholes = tuple(wholes)
+
+    def values(self, entry: Entry) -> list[str | None]:
+        nodes = entry.nodes
+        out: list[str | None] = [None] * self.size
+        for node, steps, width in self.pieces:
+            raw = nodes.get(node)
+            if not raw:
+                continue
+            parts = raw.split("^")
+            if len(parts) < width:
+                parts += [""] * (width - len(parts))
+            for slot, piece in steps:
+                out[slot] = parts[piece] or None
+        for slot, node, lo, hi in self.extracts:
+            out[slot] = nodes.get(node, "")[lo - 1 : hi].rstrip() or None
+        for slot, node in self.wholes:
+            out[slot] = nodes.get(node) or None
+        return out
+
+
 class EntryReader:
     """Entries, indexes and pointer names of top-level files, by file number."""
 
@@ -86,9 +156,32 @@ class EntryReader:
         self.store = store
         self.dd = Dictionary(store)
         self._names: dict[tuple[str, str], str | None] = {}
+        self._fields: dict[tuple[str, str, str, int], str | None] = {}
+        self._refs: dict[tuple[str, str], Ref] = {}
+        self._codes: dict[tuple[str, str, str], Coded] = {}
+        self._layouts: dict[str, Layout] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], DecodePlan] = {}
+
+    def layout(self, file: str) -> Layout:
+        """The file's rules and parsed root, read from the dictionary on first use only."""
+        found = self._layouts.get(file)
+        if found is None:
+            rules = self.dd.rules(file)
+            name, subs = parse_root(rules.root)
+            found = self._layouts[file] = Layout(rules, name, subs)
+        return found
+
+    def plan(self, file: str, numbers: tuple[str, ...]) -> DecodePlan:
+        """The decode plan of ``numbers`` in ``file``, made once per file and field list."""
+        key = (file, numbers)
+        found = self._plans.get(key)
+        if found is None:
+            found = self._plans[key] = DecodePlan(self.layout(file).rules, numbers)
+        return found
 
     def _root(self, file: str) -> tuple[str, tuple[str, ...]]:
-        return parse_root(self.dd.rules(file).root)
+        lay = self.layout(file)
+        return lay.name, lay.subs
 
     def exists(self, file: str, ien: str) -> bool:
         name, subs = self._root(file)
@@ -100,15 +193,14 @@ class EntryReader:
         return int(header[3]) if len(header) > 3 and header[3].isdigit() else 0
 
     def maybe_entry(self, file: str, ien: str) -> Entry | None:
-        rules = self.dd.rules(file)
-        name, subs = parse_root(rules.root)
-        depth = len(subs) + 2
+        lay = self.layout(file)
+        depth = len(lay.subs) + 2
         nodes = {
             s[depth - 1]: v
-            for s, v in self.store.read_subtree(name, (*subs, ien))
+            for s, v in self.store.read_subtree(lay.name, (*lay.subs, ien))
             if len(s) == depth
         }
-        return Entry(rules, ien, nodes) if nodes else None
+        return Entry(lay.rules, ien, nodes) if nodes else None
 
     def entry(self, file: str, ien: str) -> Entry:
         found = self.maybe_entry(file, ien)
@@ -154,11 +246,11 @@ class EntryReader:
 
     def multiple_values(self, file: str, ien: str, field: str) -> list[str]:
         """The .01 values of a multiple's sub-entries, in sub-entry order."""
-        rules = self.dd.rules(file)
-        rule = rules.fields.get(field)
+        lay = self.layout(file)
+        rule = lay.rules.fields.get(field)
         if rule is None:
             return []
-        name, subs = parse_root(rules.root)
+        name, subs = lay.name, lay.subs
         base = (*subs, ien, rule.node)
         out: list[str] = []
         for s, v in self.store.read_subtree(name, base):
@@ -175,18 +267,38 @@ class EntryReader:
         value = parts[piece - 1] if len(parts) >= piece else ""
         return value or None
 
+    def ref_field_of(self, file: str, ien: str | None, node: str, piece: int) -> str | None:
+        """:meth:`field_of` of reference data (a STATE's abbreviation, a vital type's),
+        cached per reader like the pointer names."""
+        if not ien:
+            return None
+        key = (file, ien, node, piece)
+        try:
+            return self._fields[key]
+        except KeyError:
+            found = self._fields[key] = self.field_of(file, ien, node, piece)
+            return found
+
     def name_of(self, file: str, ien: str | None) -> str | None:
         if not ien:
             return None
         key = (file, ien)
-        if key not in self._names:
-            self._names[key] = self.field_of(file, ien, "0", 1)
-        return self._names[key]
+        try:
+            return self._names[key]
+        except KeyError:
+            found = self._names[key] = self.field_of(file, ien, "0", 1)
+            return found
 
     def ref(self, file: str, ien: str | None) -> Ref | None:
+        """The pointer as a Ref to the target's .01; one shared (frozen) instance per target."""
         if not ien:
             return None
-        return Ref(file=file, ien=ien, name=self.name_of(file, ien))
+        key = (file, ien)
+        found = self._refs.get(key)
+        if found is None:
+            found = Ref.model_construct(file=file, ien=ien, name=self.name_of(file, ien))
+            self._refs[key] = found
+        return found
 
     def variable_ref(self, value: str | None) -> Ref | None:
         """A variable pointer ``IEN;ROOT(`` resolved to its file through ^DIC(...,"GL")."""
@@ -211,8 +323,13 @@ class EntryReader:
         return None
 
     def coded(self, file: str, field: str, code: str | None) -> Coded | None:
+        """The set-of-codes value with its label; one shared (frozen) instance per code."""
         if not code:
             return None
-        rule = self.dd.rules(file).fields.get(field)
-        label = rule.codes.get(code, code) if rule is not None else code
-        return Coded(code=code, label=label)
+        key = (file, field, code)
+        found = self._codes.get(key)
+        if found is None:
+            rule = self.layout(file).rules.fields.get(field)
+            label = rule.codes.get(code, code) if rule is not None else code
+            found = self._codes[key] = Coded.model_construct(code=code, label=label)
+        return found

@@ -10,12 +10,30 @@ and field of every attribute are named in its description so mappings stay trace
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def trusted(cls, **values: Any) -> Self:
+        """A record from values the clinical reader already decoded to the declared types,
+        without validating them again (a FHIR search builds one per patient it returns).
+
+        This is ``model_construct`` for the case where every field is given, which skips its
+        per-field default handling (half the cost of building a patient); with any field
+        missing or unknown it is ``model_construct`` itself."""
+        if values.keys() != cls.__pydantic_fields__.keys():
+            return cast(Self, cls.model_construct(**values))
+        record = cls.__new__(cls)
+        object.__setattr__(record, "__dict__", values)
+        object.__setattr__(record, "__pydantic_fields_set__", set(values))
+        object.__setattr__(record, "__pydantic_extra__", None)
+        object.__setattr__(record, "__pydantic_private__", None)
+        return record
 
 
 class Coded(_Record):

@@ -35,6 +35,29 @@ from globals_map.store import GlobalStore
 T = TypeVar("T")
 MAX_LIMIT = 1000
 
+# The PATIENT (#2) fields ``Clinical._patient`` reads, in the order it unpacks them.
+_PATIENT_FIELDS = (
+    ".01",
+    ".111",
+    ".112",
+    ".114",
+    ".115",
+    ".116",
+    ".02",
+    ".03",
+    ".09",
+    ".05",
+    ".06",
+    ".08",
+    ".131",
+    ".134",
+    ".133",
+    ".351",
+    "991.01",
+    "991.02",
+    ".104",
+)
+
 # Units VistA shows for each vital type (GMRVUT0 prints these); keyed by 120.51 ABBREVIATION.
 VITAL_UNITS = {
     "BP": "mm[Hg]",
@@ -156,34 +179,65 @@ class Clinical:
         return found
 
     def _patient(self, e: Entry) -> Patient:
-        name = e.get(".01")
+        """PATIENT (#2) entry -> Patient. Every search result goes through here, so the
+        fields come from one decode plan and the models are built with ``trusted`` (no second
+        validation): the values are already the declared types (strings from the store, dates
+        from ``fm_date``, shared Ref/Coded instances); tests/bridge/test_clinical_decode.py
+        pins the result against the field-by-field, validated construction."""
+        r = self.reader
+        (
+            name,
+            line1,
+            line2,
+            city,
+            state,
+            zip_code,
+            sex,
+            dob,
+            ssn,
+            marital,
+            race,
+            religion,
+            phone_home,
+            phone_cell,
+            email,
+            died,
+            icn,
+            icn_checksum,
+            provider,
+        ) = r.plan("2", _PATIENT_FIELDS).values(e)
+        name = name or ""
         family, _, given = name.partition(",")
-        address = Address(
-            line1=e.opt(".111"),
-            line2=e.opt(".112"),
-            city=e.opt(".114"),
-            state=self.reader.name_of("5", e.opt(".115")),
-            state_abbreviation=self.reader.field_of("5", e.opt(".115"), "0", 2),
-            zip=e.opt(".116"),
-        )
-        return Patient(
+        state_name = r.name_of("5", state)
+        state_abbreviation = r.ref_field_of("5", state, "0", 2)
+        address = None
+        if line1 or line2 or city or state_name or state_abbreviation or zip_code:
+            address = Address.trusted(
+                line1=line1,
+                line2=line2,
+                city=city,
+                state=state_name,
+                state_abbreviation=state_abbreviation,
+                zip=zip_code,
+            )
+        return Patient.trusted(
             ien=e.ien,
             name=name,
             family_name=family,
             given_names=given,
-            sex=self.reader.coded("2", ".02", e.opt(".02")),
-            birth_date=fm_date(e.opt(".03")),
-            ssn=e.opt(".09"),
-            marital_status=self.reader.ref("11", e.opt(".05")),
-            race=self.reader.ref("10", e.opt(".06")),
-            religion=self.reader.ref("13", e.opt(".08")),
-            address=address if any(address.model_dump().values()) else None,
-            phone_home=e.opt(".131"),
-            phone_cell=e.opt(".134"),
-            email=e.opt(".133"),
-            date_of_death=fm_date(e.opt(".351")),
-            icn=_icn(e.opt("991.01"), e.opt("991.02")),
-            primary_provider=self.reader.ref("200", e.opt(".104")),
+            sex=r.coded("2", ".02", sex),
+            birth_date=fm_date(dob),
+            ssn=ssn,
+            marital_status=r.ref("11", marital),
+            race=r.ref("10", race),
+            religion=r.ref("13", religion),
+            address=address,
+            phone_home=phone_home,
+            phone_cell=phone_cell,
+            email=email,
+            date_of_death=fm_date(died),
+            icn=_icn(icn, icn_checksum),
+            primary_provider=r.ref("200", provider),
         )
 
     # -- per patient ----------------------------------------------------------------------
