@@ -148,20 +148,27 @@ def _get1(ctx: Ctx, file: str, ien: str, field: str, flag: str = "I") -> str:
 def allergy_list(ctx: Ctx, *params: Param) -> CallResult:
     """LIST^ORQQAL: ien^allergen^severity^signs/symptoms, one row per reaction."""
     dfn = _dfn(text_param(params, 0))
+    if ctx.derived is None:
+        return CallResult(list(_allergy_rows(ctx, dfn)))
+    rows = ctx.derived.get(("ORQQAL", dfn), ANY_GLOBAL, lambda: _allergy_rows(ctx, dfn), ctx.schema)
+    return CallResult(list(rows))
+
+
+def _allergy_rows(ctx: Ctx, dfn: int) -> tuple[str, ...]:
     if dfn <= 0:
-        return CallResult(["^No allergies found."])  # EN1^GMRAOR1 quits for DFN'>0
+        return ("^No allergies found.",)  # EN1^GMRAOR1 quits for DFN'>0
     flag, rows = _reactions(ctx, dfn)
     if flag == "":
-        return CallResult(["^No Allergy Assessment"])
+        return ("^No Allergy Assessment",)
     if flag == "0":
-        return CallResult(["^No Known Allergies"])
+        return ("^No Known Allergies",)
     out = []
     for ien, name, severity, signs in rows:
         row = f"{ien}^{name}^{severity}"
         if signs:
             row += "^" + "; ".join(signs)
         out.append(row)
-    return CallResult(out or ["^No allergies found."])
+    return tuple(out) or ("^No allergies found.",)
 
 
 Reaction = tuple[str, str, str, tuple[str, ...]]

@@ -43,7 +43,7 @@ class Derived:
             return None
         if not names:
             return (counter(),)
-        return tuple(counter(n) for n in names)
+        return tuple(map(counter, names))
 
     def get(
         self,

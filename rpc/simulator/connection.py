@@ -329,6 +329,13 @@ def frame(entry: RpcEntry, result: CallResult) -> bytes:
     """SND^XWBRW: packets, then the data as the RPC's return type (or RTRNFMT's override)."""
     rtype = result.return_type or entry.return_type
     value = result.value
+    if rtype == ReturnType.ARRAY and type(value) is list:
+        # SNDDATA: each node then CR LF.  UTF-8 (with surrogateescape) encodes each character
+        # on its own, so encoding the joined text once gives the same bytes as line by line.
+        data = encode_m("\r\n".join(value) + "\r\n") if value else b""
+        return encode_response(
+            data, security=encode_m(result.security), error=encode_m(result.error)
+        )
     if isinstance(value, str):
         scalar = rtype in (ReturnType.SINGLE_VALUE, ReturnType.GLOBAL_INSTANCE)
         lines = [encode_m(value)] if value or scalar else []
