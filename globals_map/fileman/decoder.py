@@ -560,9 +560,13 @@ class _Entry:
     def _slow(self, idx: int, internal: str) -> None:
         """The general path for one value (EXTERNAL^DIDU through the formatter, which fills
         its caches); the result is kept for pointers, a failure built with its error."""
-        fld, kind = self.plan.steps[idx][:2]
+        step = self.plan.steps[idx]
+        fld, kind = step[0], step[1]
         dec = self.dec
         try:
+            if kind == K_DATE:  # no output transform: the date itself (fills the date cache)
+                dec.formatter.date(internal)
+                return
             formatted = dec.formatter.external(fld, internal, ien=self.iens)
         except FieldValueError:
             self._keep(idx, dec._formatted(fld, internal, self.iens))

@@ -29,6 +29,24 @@ Formatted = tuple[str, "str | int | Decimal | None", bool, "tuple[str, str] | No
 #: a numeric field's stored value (what EXTERNAL^DIDU accepts as a number)
 NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 _MAX_CHAIN = 8
+#: month names as FMTE^DILIBF prints them with flags 5U (index = month number)
+_MONTHS_5U = (
+    "",
+    "JAN",
+    "FEB",
+    "MAR",
+    "APR",
+    "MAY",
+    "JUN",
+    "JUL",
+    "AUG",
+    "SEP",
+    "OCT",
+    "NOV",
+    "DEC",
+)
+#: any precise day: the time of day is converted once on it and kept as a tail
+_PROBE_DAY, _PROBE_ISO = "3000101", "2000-01-01"
 _CACHE_MAX = 200_000
 
 
@@ -49,6 +67,8 @@ class ExternalFormatter:
         self._pointer_count = 0
         #: (external, ISO) of dates already converted, by internal value
         self.date_cache: dict[str, tuple[str, str]] = {}
+        self._days: dict[str, tuple[str, str]] = {}  # (external, ISO) by YYYMMDD
+        self._times: dict[str, tuple[str, str]] = {}  # (external, ISO) tails by HHMMSS
         self._header_files: dict[GlobalRoot, str | None] = {}
         self._populated: dict[GlobalRoot, bool] = {}
         self._vp_caches: dict[tuple[str, str], dict[str, Formatted]] = {}
@@ -79,6 +99,8 @@ class ExternalFormatter:
             cache.clear()
         self._roots.clear()
         self.date_cache.clear()
+        self._days.clear()
+        self._times.clear()
         self._header_files.clear()
         self._populated.clear()
 
@@ -136,21 +158,62 @@ class ExternalFormatter:
             return internal, num, True, None
         return internal, internal, True, None
 
+    def date(self, internal: str) -> tuple[str, str]:
+        """(external, ISO 8601) of a date value; raises :class:`FieldValueError`."""
+        return self._date(internal)
+
     def _date(self, internal: str) -> tuple[str, str]:
         hit = self.date_cache.get(internal)
         if hit is not None:
             return hit
-        iso = fast_iso(internal)
-        if iso is None:  # not the common shape: the full parser decides (and explains)
+        out = self._precise_date(internal)
+        if out is None:  # not the common shape: the full parser decides (and explains)
             try:
                 iso = FMDate.parse(internal).to_iso()
             except FMDateError as exc:
                 raise FieldValueError(f"not a valid date: {exc.message}", code=330) from None
-        out = (fm_to_external(internal, self.schema.date_format), iso)
+            out = (fm_to_external(internal, self.schema.date_format), iso)
         if len(self.date_cache) >= _CACHE_MAX:
             self.date_cache.clear()
         self.date_cache[internal] = out
         return out
+
+    def _precise_date(self, internal: str) -> tuple[str, str] | None:
+        """A precise date (``YYYMMDD`` or ``YYYMMDD.HHMM[SS]``) from its day and its time of
+        day, each converted once: FMTE^DILIBF prints the day, then TM^DILIBF appends the time,
+        and ISO 8601 is the same.  None for any other shape."""
+        day, dot, frac = internal.partition(".")
+        days = self._days
+        shown = days.get(day)
+        if shown is None:
+            iso = fast_iso(day)
+            if iso is None:
+                return None
+            if self.schema.date_format == "5U":  # FileMan 22's own ^DD("DD"): APR 15,2023
+                text = f"{_MONTHS_5U[int(day[3:5])]} {int(day[5:7])},{iso[:4]}"
+            else:
+                text = fm_to_external(day, self.schema.date_format)
+            shown = (text, iso)
+            if len(days) >= _CACHE_MAX:
+                days.clear()
+            days[day] = shown
+        if not dot:
+            return shown
+        times = self._times
+        tail = times.get(frac)
+        if tail is None:
+            probe = f"{_PROBE_DAY}.{frac}"
+            iso = fast_iso(probe)
+            if iso is None:
+                return None
+            fmt = self.schema.date_format
+            whole, head = fm_to_external(probe, fmt), fm_to_external(_PROBE_DAY, fmt)
+            if not whole.startswith(head):
+                return None
+            if len(times) >= _CACHE_MAX:
+                times.clear()
+            tail = times[frac] = (whole[len(head) :], iso[len(_PROBE_ISO) :])
+        return shown[0] + tail[0], shown[1] + tail[1]
 
     def _pointer(self, fld: FieldDef, internal: str, depth: int) -> Formatted:
         if not _is_ien(internal):

@@ -21,6 +21,8 @@ from globals_map.fileman import (
     Schema,
     entry_location,
 )
+from globals_map.fileman.external import ExternalFormatter
+from parsers.fmdate import FMDate, FMDateError, fm_to_external
 
 F, S, C = "9990", "9991", "9992"
 
@@ -379,3 +381,36 @@ def test_pointer_externals_are_read_when_the_entry_is_decoded(filled: GlobalStor
     assert rec[".05"].external == "ALABAMA" and rec[".08"].external == "ALABAMA"
     again = decoder.decode(F, 1)
     assert again[".05"].external == "RENAMED" and again[".08"].external == "RENAMED"
+
+
+_fm_dates = st.builds(
+    lambda y, m, d, frac: (
+        f"{y}{m:02d}{d:02d}" + (f".{frac}".rstrip("0").rstrip(".") if frac else "")
+    ),
+    st.integers(100, 399),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.one_of(st.none(), st.from_regex(r"[0-9]{1,6}", fullmatch=True)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_fm_dates, st.sampled_from(["5U", "1", "1S", "2", "3", "4", "5P", "6", "7D", "6S"]))
+def test_dates_converted_by_day_and_time_equal_fmte_and_the_parser(
+    internal: str, flags: str
+) -> None:
+    store = MemoryStore()
+    build(store)
+    store.set("DD", ("DD",), f'S Y=$$FMTE^DILIBF(Y,"{flags}")')
+    schema = Schema(store)
+    formatter = ExternalFormatter(schema)
+    date_field = schema.field(F, ".03")
+    try:
+        expected = FMDate.parse(internal).to_iso()
+    except FMDateError:
+        with pytest.raises(FieldValueError):
+            formatter.external(date_field, internal, ien=None)
+        return
+    for _ in range(2):  # converted, then from the caches
+        shown = formatter.external(date_field, internal, ien=None)
+        assert shown[:2] == (fm_to_external(internal, formatter.schema.date_format), expected)
