@@ -35,6 +35,9 @@ from globals_map.store import GlobalStore
 T = TypeVar("T")
 MAX_LIMIT = 1000
 
+#: How many decoded patients ``Clinical`` keeps for reuse (each a few kB).
+PATIENT_MEMO_SIZE = 4096
+
 # The PATIENT (#2) fields ``Clinical._patient`` reads, in the order it unpacks them.
 _PATIENT_FIELDS = (
     ".01",
@@ -103,9 +106,12 @@ def _cursor_ien(cursor: str | None) -> str | None:
 class Clinical:
     """Read-only clinical views over a store holding VistA's clinical files."""
 
-    def __init__(self, store: GlobalStore) -> None:
+    def __init__(self, store: GlobalStore, *, memo_size: int = PATIENT_MEMO_SIZE) -> None:
         self.store = store
         self.reader = EntryReader(store)
+        #: DFN -> (the entry's nodes, the Patient built from them); see ``_patient``.
+        self._memo: dict[str, tuple[dict[str, str], Patient]] = {}
+        self._memo_size = memo_size
 
     # -- patients -------------------------------------------------------------------------
     def patient_count(self) -> int:
@@ -179,6 +185,22 @@ class Clinical:
         return found
 
     def _patient(self, e: Entry) -> Patient:
+        """PATIENT (#2) entry -> Patient, reused while the entry's nodes are unchanged.
+
+        The entry has just been read from the store; when its nodes equal the ones the memo
+        holds for that DFN, the Patient built from them is returned again (it is frozen, and
+        every value in it is immutable). Any change to the entry misses the memo, so this never
+        serves stale patient data; pointer names were already cached per reader."""
+        memo = self._memo.get(e.ien)
+        if memo is not None and memo[0] == e.nodes:
+            return memo[1]
+        built = self._build_patient(e)
+        if len(self._memo) >= self._memo_size:
+            del self._memo[next(iter(self._memo))]  # the oldest entry: a bounded memo
+        self._memo[e.ien] = (e.nodes, built)
+        return built
+
+    def _build_patient(self, e: Entry) -> Patient:
         """PATIENT (#2) entry -> Patient. Every search result goes through here, so the
         fields come from one decode plan and the models are built with ``trusted`` (no second
         validation): the values are already the declared types (strings from the store, dates

@@ -119,3 +119,20 @@ def test_plan_matches_opt_for_piece_extract_and_whole_node_fields() -> None:
     for nodes in ({"0": "A^B^C", "1": "xHELLO  ", "WP": "all"}, {"0": "A"}, {}, {"1": "x  "}):
         entry = Entry(rules, "1", nodes)
         assert plan.values(entry) == [entry.opt(n) for n in (".01", "2", "3", "4", "5", "99")]
+
+
+def test_an_unchanged_patient_is_reused_and_a_changed_one_is_decoded_again() -> None:
+    c = Bridge.demo(patients=3, seed=5).clinical
+    first = c.get_patient("2")
+    assert c.get_patient("2") is first  # same nodes: the memo's instance
+    c.store.set("DPT", ("2", ".13"), "555-0100^^^^^^^^^^^^^")
+    changed = c.get_patient("2")
+    assert changed is not first and changed.phone_home == "555-0100"
+    assert changed == _slow_patient(c, c.reader.entry("2", "2"))
+
+
+def test_the_patient_memo_is_bounded() -> None:
+    c = Clinical(Bridge.demo(patients=6, seed=5).clinical.store, memo_size=4)
+    for ien in ("1", "2", "3", "4", "5", "6"):
+        c.get_patient(ien)
+    assert len(c._memo) == 4 and set(c._memo) == {"3", "4", "5", "6"}
