@@ -158,7 +158,7 @@ async def burst(conn: Conn, rpc: str, seconds: float) -> tuple[float, int]:
 
 
 async def round_trips(
-    sim_port: int, limit_port: int, rpc: str, seconds: float, rounds: int = 5
+    sim_port: int, limit_port: int, rpc: str, seconds: float, rounds: int = 8
 ) -> tuple[float, float, int]:
     """Best-of-``rounds`` calls/s on the simulator and on the loopback, bursts alternating so
     that load from other processes on the host hits both alike; and the wrong answers."""
