@@ -58,15 +58,24 @@ def _unescape(field: str) -> str:
     return field.replace("\x020", "\x00").replace("\x021", "\x01").replace("\x022", "\x02")
 
 
+_NEXT_MODE = {b"0": 0, b"1": 2, b"2": 1}
+
+
+def read_header(raw: bytes) -> tuple[int, bytes, int]:
+    """The head of a bulk-read answer: (how to go on, packed subscripts of the node to go on
+    from, where the records start).  How to go on: 0 done, 2 read again AT that node, 1 read
+    again AFTER it (the ``mode`` the next call takes)."""
+    more = _NEXT_MODE[raw[:1]]
+    comma = raw.index(b",", 1)
+    cont_end = comma + 1 + int(raw[1:comma])
+    return more, raw[comma + 1 : cont_end], cont_end
+
+
 def split_read(raw: bytes) -> tuple[int, bytes, bytes]:
     """A bulk-read answer: (how to go on, packed subscripts of the node to go on from, the
-    records).  How to go on: 0 done, 2 read again AT that node, 1 read again AFTER it (the
-    ``mode`` the next call takes)."""
-    more = {b"0": 0, b"1": 2, b"2": 1}[raw[:1]]
-    comma = raw.index(b",", 1)
-    length = int(raw[1:comma])
-    cont_end = comma + 1 + length
-    return more, raw[comma + 1 : cont_end], raw[cont_end:]
+    records); see :func:`read_header`."""
+    more, cont, body_at = read_header(raw)
+    return more, cont, raw[body_at:]
 
 
 def parse_records(body: bytes) -> tuple[list[tuple[Subs, str]], list[int]]:
