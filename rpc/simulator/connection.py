@@ -113,8 +113,8 @@ class BrokerConnection(asyncio.Protocol):
             self._handle(event)
 
     def _wait(self) -> None:
-        loop = asyncio.get_running_loop()
         if self.requests.in_request or self.requests.buffered():
+            loop = asyncio.get_running_loop()
             if self._deadline is None:
                 self._deadline = loop.time() + self.timings.read
             self._arm(self._deadline - loop.time())
@@ -200,18 +200,17 @@ class BrokerConnection(asyncio.Protocol):
 
     def _check(self, name: str) -> tuple[RpcEntry | None, str] | None:
         """$$RPC^XWBPRS then CHKPRMIT^XWBSEC: (entry, security text), None if closed."""
-        found: list[RpcEntry | None] = []
-        if not self._guard(lambda: found.append(self.handler.lookup_rpc(name))):
+        try:  # as _guard, without a closure per call (this runs for every request)
+            entry = self.handler.lookup_rpc(name)
+            if entry is None:
+                return None, f"Remote Procedure '{name}' doesn't exist on the server."
+            if entry.inactive in ("1", "2"):
+                return None, f"Remote Procedure '{name}' cannot be run at this time."
+            return entry, self.handler.check_permission(self.session, name)
+        except Exception:
+            log.warning("broker handler failed outside an RPC", exc_info=True)
+            self.close()
             return None
-        entry = found[0]
-        if entry is None:
-            return None, f"Remote Procedure '{name}' doesn't exist on the server."
-        if entry.inactive in ("1", "2"):
-            return None, f"Remote Procedure '{name}' cannot be run at this time."
-        text: list[str] = []
-        if not self._guard(lambda: text.append(self.handler.check_permission(self.session, name))):
-            return None
-        return entry, text[0]
 
     def _resolve(self, param: Literal | ListParam | Reference) -> Param:
         """GETV^XWBPRS without evaluation: "$$..." is "", a literal is its value, a plain name
