@@ -12,8 +12,9 @@ not evaluated: no M code runs.  A value that does not fit its field gets a per-f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from globals_map.fileman.errors import (
     DictionaryError,
@@ -354,14 +355,14 @@ def _from_formatted(fld: FieldDef, internal: str, formatted: Formatted) -> Field
     return fv
 
 
-#: The checks of one node (fields stored in its pieces), in three groups: values known good
-#: when a dict holds them (set codes, the formatter's cache of dates) as (piece, dict, step
-#: index); pointers as (piece, the formatter's cache for the target file, index); the rest
-#: as (piece, extract, index, kind, the formatter's cache for a variable pointer).
+#: The checks of one node (fields stored in its pieces), in two groups.  Values known good
+#: when a dict holds them (set codes; the formatter's caches of dates, of a pointed-to file's
+#: entries, of a variable pointer's values) as (piece, dict, step index, keep: the hit is
+#: what the pointer showed at decode time); the rest (numbers, extracts, fields with output
+#: transforms) as (piece, extract, step index, kind).
 NodeChecks = tuple[
-    list[tuple[int, "Container[str]", int]],
-    list[tuple[int, "dict[str, tuple[str, bool]]", int]],
-    list[tuple[int, "tuple[int, int] | None", int, int, "dict[str, Formatted] | None"]],
+    list[tuple[int, "Mapping[str, object]", int, bool]],
+    list[tuple[int, "tuple[int, int] | None", int, int]],
 ]
 
 
@@ -399,16 +400,17 @@ class _Plan:
                 continue  # never wrong: computed, .001, word processing, free text
             checks = by_node.get(node)
             if checks is None:
-                checks = by_node[node] = ([], [], [])
+                checks = by_node[node] = ([], [])
             if extract is None and kind == K_SET and codes is not None:
-                checks[0].append((piece, codes, i))
+                checks[0].append((piece, codes, i, False))
             elif extract is None and kind == K_DATE:
-                checks[0].append((piece, formatter.date_cache, i))
+                checks[0].append((piece, formatter.date_cache, i, False))
             elif extract is None and kind == K_POINTER and target is not None:
-                checks[1].append((piece, formatter.pointer_cache(target), i))
+                checks[0].append((piece, formatter.pointer_cache(target), i, True))
+            elif extract is None and kind == K_VPOINTER:
+                checks[0].append((piece, formatter.vp_cache(fld), i, True))
             else:
-                vpc = formatter.vp_cache(fld) if kind == K_VPOINTER else None
-                checks[2].append((piece, extract, i, kind, vpc))
+                checks[1].append((piece, extract, i, kind))
         self.checks = by_node
         self.may_fail = bool(self.checks or self.always or self.multiples)
 
@@ -452,7 +454,8 @@ class _Entry:
         self.top: dict[str, str] | None = None
         self.deep: dict[str, Items] | None = None
         #: pointer and general-path results read at decode time, by step index
-        self.snap: dict[int, tuple[str, bool] | Formatted] = {}
+        #: (external, exact) of a pointer cache hit, or the formatter's whole answer
+        self.snap: dict[int, Any] = {}
         self.done: dict[int, FieldValue] | None = None  # built so far (made when needed)
         #: step indices (in field order) whose FieldValue holds or contains errors
         self.flagged: list[int] | None = None
@@ -500,44 +503,28 @@ class _Entry:
                 checks = by_node.get(subs[base])
                 if checks is None:
                     continue
-                known, ptrs, rest = checks
+                known, rest = checks
                 parts = raw.split("^")
                 count = len(parts)
-                if known:
-                    for piece, good, idx in known:
-                        if piece < count:
-                            v = parts[piece]
-                            if v and v not in good:
+                for piece, good, idx, keep in known:
+                    if piece < count:
+                        v = parts[piece]
+                        if v:
+                            hit = good.get(v)
+                            if hit is None:
                                 slow(idx, v)
-                if ptrs:
-                    for piece, cache, idx in ptrs:
-                        if piece < count:
-                            v = parts[piece]
-                            if v:
-                                phit = cache.get(v)
-                                if phit is not None and v.isdigit():
-                                    snap[idx] = phit
-                                else:
-                                    slow(idx, v)
+                            elif keep:
+                                snap[idx] = hit
                 if rest:
-                    for piece, extract, idx, kind, vcache in rest:
+                    for piece, extract, idx, kind in rest:
                         if extract is None:
                             v = parts[piece] if piece < count else ""
                         else:
                             v = raw[extract[0] - 1 : extract[1]]
                             if v.strip(" ") == "":  # spaces are null
                                 continue
-                        if not v:
-                            continue
-                        if kind == K_NUMERIC:
-                            if NUMBER.match(v):
-                                continue
-                        elif kind == K_VPOINTER and vcache is not None:
-                            vhit = vcache.get(v)
-                            if vhit is not None:
-                                snap[idx] = vhit
-                                continue
-                        slow(idx, v)
+                        if v and (kind != K_NUMERIC or not NUMBER.match(v)):
+                            slow(idx, v)
         if plan.always:
             for idx in plan.always:
                 self._keep(idx, self._build(idx, plan.steps[idx]))
@@ -665,8 +652,9 @@ class _Entry:
         elif kind >= K_POINTER:
             got = self.snap.get(idx)
             if got is not None:
-                if len(got) == 2:  # a pointer cache hit: (external, exact)
-                    fv = FieldValue(fnum, num, label, ftype, internal, got[0], int(internal))
+                if len(got) == 2:  # a pointer cache hit: (external, exact), a valid IEN
+                    value = int(internal) if internal.isdigit() else Decimal(internal)
+                    fv = FieldValue(fnum, num, label, ftype, internal, got[0], value)
                     fv.exact, fv.target_file, fv.target_ien = got[1], target, internal
                     return fv
                 return _from_formatted(fld, internal, got)
