@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import statistics
 import subprocess
 import sys
@@ -101,9 +102,21 @@ async def _until_stdin_closes() -> None:
     await loop.run_in_executor(None, sys.stdin.read)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used (Linux /proc), or None elsewhere.
+
+    Round trips/s swing with whatever else the shared host runs; the server's own CPU per
+    call does much less, so it is printed beside them."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server_process(kind: str) -> Iterator[int]:
-    """Start ``kind`` (simulator or loopback) in a child process; yield its port."""
+def server_process(kind: str) -> Iterator[tuple[int, int]]:
+    """Start ``kind`` (simulator or loopback) in a child process; yield its port and pid."""
     with tempfile.TemporaryDirectory() as tmp:
         port_file = Path(tmp) / "port"
         child = subprocess.Popen(
@@ -116,7 +129,7 @@ def server_process(kind: str) -> Iterator[int]:
                 if time.monotonic() > deadline or child.poll() is not None:
                     raise RuntimeError(f"the {kind} server did not start")
                 time.sleep(0.05)
-            yield int(port_file.read_text())
+            yield int(port_file.read_text()), child.pid
         finally:
             assert child.stdin is not None
             child.stdin.close()
@@ -141,8 +154,8 @@ async def _signed_on(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWri
 Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
-async def burst(conn: Conn, rpc: str, seconds: float) -> tuple[float, int]:
-    """Calls/s of one RPC on one signed-on connection for ``seconds``, and wrong answers."""
+async def burst(conn: Conn, rpc: str, seconds: float) -> tuple[float, int, int]:
+    """Calls/s of one RPC on one signed-on connection for ``seconds``, wrong answers, calls."""
     reader, writer = conn
     req, want = golden(CALLS[rpc])
     count = errors = 0
@@ -154,25 +167,52 @@ async def burst(conn: Conn, rpc: str, seconds: float) -> tuple[float, int]:
             got = await reader.readuntil(EOT)
             errors += got != want
         count += 50
-    return count / (time.perf_counter() - start), errors
+    return count / (time.perf_counter() - start), errors, count
+
+
+class Side:
+    """One server's results in :func:`round_trips`: best calls/s and its CPU per call."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.best = 0.0
+        self.cpu = 0.0
+        self.calls = 0
+        self.cpu_known = True
+
+    async def run(self, conn: Conn, rpc: str, seconds: float) -> int:
+        before = cpu_seconds(self.pid)
+        rate, errors, calls = await burst(conn, rpc, seconds)
+        after = cpu_seconds(self.pid)
+        self.best = max(self.best, rate)
+        if before is None or after is None:
+            self.cpu_known = False
+        else:
+            self.cpu += after - before
+            self.calls += calls
+        return errors
+
+    def cpu_us(self) -> str:
+        """Server CPU microseconds per call over all bursts (tick-rounded), or n/a."""
+        if not self.cpu_known or not self.calls:
+            return "n/a"
+        return f"{self.cpu / self.calls * 1e6:.0f}"
 
 
 async def round_trips(
-    sim_port: int, limit_port: int, rpc: str, seconds: float, rounds: int = 8
-) -> tuple[float, float, int]:
+    sim: tuple[int, int], limit: tuple[int, int], rpc: str, seconds: float, rounds: int = 8
+) -> tuple[Side, Side, int]:
     """Best-of-``rounds`` calls/s on the simulator and on the loopback, bursts alternating so
     that load from other processes on the host hits both alike; and the wrong answers."""
-    sim, limit = await _signed_on(sim_port), await _signed_on(limit_port)
-    best_sim = best_limit = 0.0
+    sim_conn, limit_conn = await _signed_on(sim[0]), await _signed_on(limit[0])
+    sim_side, limit_side = Side(sim[1]), Side(limit[1])
     errors = 0
     for _ in range(rounds):
-        rate, err = await burst(sim, rpc, seconds / rounds)
-        best_sim, errors = max(best_sim, rate), errors + err
-        rate, err = await burst(limit, rpc, seconds / rounds)
-        best_limit, errors = max(best_limit, rate), errors + err
-    for _, writer in (sim, limit):
+        errors += await sim_side.run(sim_conn, rpc, seconds / rounds)
+        errors += await limit_side.run(limit_conn, rpc, seconds / rounds)
+    for _, writer in (sim_conn, limit_conn):
         writer.close()
-    return best_sim, best_limit, errors
+    return sim_side, limit_side, errors
 
 
 async def concurrent(port: int, connections: int, calls: int) -> tuple[float, int, float]:
@@ -228,15 +268,17 @@ def main() -> int:
     seconds = 1.0 if args.quick else 3.0
     calls = 5 if args.quick else 20
     print("broker simulator vs loopback of VistA's recorded bytes (127.0.0.1, one connection)")
-    with server_process("simulator") as sim_port, server_process("loopback") as limit_port:
+    with server_process("simulator") as sim, server_process("loopback") as limit:
+        sim_port = sim[0]
         for rpc in CALLS:
-            sim_rate, lim_rate, errors = asyncio.run(
-                round_trips(sim_port, limit_port, rpc, seconds)
-            )
+            sim_side, limit_side, errors = asyncio.run(round_trips(sim, limit, rpc, seconds))
+            sim_rate, lim_rate = sim_side.best, limit_side.best
             print(
                 f"  {rpc:12s} simulator {sim_rate:8.0f} calls/s ({1000 / sim_rate:.3f} ms/call)"
                 f"  loopback {lim_rate:8.0f} calls/s  ratio {sim_rate / lim_rate:.2f}x"
-                f"  errors {errors}   [VistA: 0.1-50 ms/call]"
+                f"  errors {errors}   [VistA: 0.1-50 ms/call]\n"
+                f"  {'':12s} server CPU per call: simulator {sim_side.cpu_us()} us,"
+                f" loopback {limit_side.cpu_us()} us"
             )
         rate, errors, slowest = asyncio.run(concurrent(sim_port, 100, calls))
         print(
