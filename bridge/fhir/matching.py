@@ -29,7 +29,8 @@ def matches(resource: Json, criterion: Criterion, ptype: str, extract: Extractor
     for value in criterion.values:
         if ptype == "string":
             assert isinstance(value, str)
-            if any(_string_match(str(s), value, criterion.modifier) for s in found):
+            want = value if criterion.modifier == "exact" else _fold(value)  # once per value
+            if any(_string_match(str(s), want, criterion.modifier) for s in found):
                 return True
         elif ptype == "token":
             assert isinstance(value, Token)
@@ -48,12 +49,13 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _string_match(element: str, value: str, modifier: str) -> bool:
+def _string_match(element: str, want: str, modifier: str) -> bool:
+    """``want`` is the search value, already folded unless the modifier is ``exact``."""
     if modifier == "exact":
-        return element == value
+        return element == want
     if modifier == "contains":
-        return _fold(value) in _fold(element)
-    return _fold(element).startswith(_fold(value))
+        return want in _fold(element)
+    return _fold(element).startswith(want)
 
 
 def _token_match(element: tuple[str | None, str], value: Token) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.clinical.models import Patient
 from bridge.clinical.repository import Clinical
 from bridge.errors import BadQueryError, NotFoundError
 from bridge.fhir import matching as m
@@ -137,7 +138,32 @@ def _per_patient(
 
 
 # -- Patient, Practitioner, Location -------------------------------------------------------
-_read_patient = _read(Clinical.get_patient, people.patient, "Patient")
+class _MappedPatients:
+    """The US Core Patient of a :class:`Patient` instance, mapped once while it is current.
+
+    ``Clinical`` hands back the same (frozen) Patient instance for as long as the entry's
+    nodes are unchanged, so an identical instance and mapping context mean an identical
+    resource: a search page of ten patients then costs ten index steps and entry reads, not
+    ten mappings. A changed entry is a new instance, hence a miss. The resources are shared
+    between responses: nothing may modify one (the API only serializes them)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._memo: dict[str, tuple[Patient, MappingContext, Json]] = {}
+
+    def __call__(self, p: Patient, ctx: MappingContext) -> Json:
+        hit = self._memo.get(p.ien)
+        if hit is not None and hit[0] is p and hit[1] is ctx:
+            return hit[2]
+        out = people.patient(p, ctx)
+        if len(self._memo) >= self.size:
+            del self._memo[next(iter(self._memo))]  # the oldest: a bounded memo
+        self._memo[p.ien] = (p, ctx, out)
+        return out
+
+
+patient_resource = _MappedPatients()
+_read_patient = _read(Clinical.get_patient, patient_resource, "Patient")
 
 
 def _patient_candidates(
@@ -164,7 +190,7 @@ def _patient_candidates(
         # costs the entries it shows, not every patient whose name starts with the prefix.
         for dfn in walk_b_index(clinical, "2", name.upper()):
             try:
-                yield people.patient(clinical.get_patient(dfn), ctx)
+                yield patient_resource(clinical.get_patient(dfn), ctx)
             except (NotFoundError, BadQueryError):
                 continue  # a dangling index entry: skip it, as DIC would
         return
@@ -181,7 +207,7 @@ def _patient_candidates(
         except BadQueryError:
             return
         for p in page.items:
-            yield people.patient(p, ctx)
+            yield patient_resource(p, ctx)
         if page.next_cursor is None:
             return
         cursor = page.next_cursor

@@ -75,17 +75,12 @@ class FhirService:
         more: bool,
         total: bool = True,
     ) -> Json:
-        links = [{"relation": "self", "url": _page_url(base, rtype, query, query.offset)}]
+        url = _PageUrls(base, rtype, query)
+        links = [{"relation": "self", "url": url(query.offset)}]
         if more:
-            links.append(
-                {
-                    "relation": "next",
-                    "url": _page_url(base, rtype, query, query.offset + query.count),
-                }
-            )
+            links.append({"relation": "next", "url": url(query.offset + query.count)})
         if query.offset > 0:
-            prev = max(0, query.offset - query.count)
-            links.append({"relation": "previous", "url": _page_url(base, rtype, query, prev)})
+            links.append({"relation": "previous", "url": url(max(0, query.offset - query.count))})
         bundle: Json = {
             "resourceType": "Bundle",
             "type": "searchset",
@@ -109,15 +104,19 @@ class FhirService:
         return capability_statement(base, software_version)
 
 
-def _page_url(base: str, rtype: str, query: SearchQuery, offset: int) -> str:
-    pairs: list[tuple[str, str]] = []
-    for c in query.criteria:
-        key = f"{c.name}:{c.modifier}" if c.modifier else c.name
-        pairs.append((key, ",".join(_raw(v) for v in c.values)))
-    pairs.append(("_count", str(query.count)))
-    if offset:
-        pairs.append(("_offset", str(offset)))
-    return f"{base}/{rtype}?{urlencode(pairs)}"
+class _PageUrls:
+    """The URLs of pages of one search: the criteria are encoded once for all its links."""
+
+    def __init__(self, base: str, rtype: str, query: SearchQuery) -> None:
+        pairs: list[tuple[str, str]] = []
+        for c in query.criteria:
+            key = f"{c.name}:{c.modifier}" if c.modifier else c.name
+            pairs.append((key, ",".join(_raw(v) for v in c.values)))
+        pairs.append(("_count", str(query.count)))
+        self.prefix = f"{base}/{rtype}?{urlencode(pairs)}"
+
+    def __call__(self, offset: int) -> str:
+        return f"{self.prefix}&_offset={offset}" if offset else self.prefix
 
 
 def _raw(value: Any) -> str:
