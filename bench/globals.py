@@ -149,6 +149,12 @@ def table(n: int, ops: int, results: dict[str, dict[str, float]]) -> str:
         else:
             ratio = "-"
         lines.append(f"| {label} | {' | '.join(cells)} | {ratio} |")
+    ref = results["native M"]["bulk"]
+    lines.append(
+        f"bulk read vs the native M $ORDER walk ({ref:,.0f} nodes/s, same run, same data): "
+        f"gtm dedicated {results['gtm dedicated']['bulk'] / ref:.2f}x, "
+        f"gtm caller {results['gtm caller']['bulk'] / ref:.2f}x (goal >= 0.5x)"
+    )
     return "\n".join(lines)
 
 

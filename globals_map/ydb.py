@@ -20,6 +20,7 @@ from typing import Any
 from globals_map.errors import StoreError
 from globals_map.gtm.environment import DatabaseMissingError, check_gbldir
 from globals_map.gtm.packing import (
+    ESCAPED,
     encode_read,
     pack_subscripts_bytes,
     unpack_set_packet,
@@ -131,6 +132,8 @@ class YdbCalls:
     def read(
         self, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
     ) -> tuple[int, bytes]:
+        escaped = mode >= ESCAPED  # as READ^VBRIDGE: mode + ESCAPED escapes every field
+        mode -= ESCAPED if escaped else 0
         base = unpack_subscripts_bytes(pk)
         nodes: list[tuple[tuple[bytes, ...], bytes | None]] = []
         size = 0
@@ -143,14 +146,14 @@ class YdbCalls:
                 if need > cap:
                     value, need = None, sum(len(s) + 1 for s in pending) + 3
                 if (limit > 0 and len(nodes) >= limit) or (nodes and size + need > cap):
-                    return len(nodes), encode_read(True, pending, nodes)
+                    return len(nodes), encode_read(True, pending, nodes, escaped=escaped)
                 nodes.append((pending, value))
                 size += need
             if pending is not None:
                 cur = pending
             nxt = self._next_node(g, cur)
             if nxt is None or nxt[: len(base)] != base:
-                return len(nodes), encode_read(False, (), nodes)
+                return len(nodes), encode_read(False, (), nodes, escaped=escaped)
             pending = nxt
 
     def names(self, after: bytes) -> list[bytes]:

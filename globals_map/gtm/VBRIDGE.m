@@ -97,23 +97,25 @@ ESC(x) ;escape $C(2) (first), $C(0) and $C(1) for a bulk-read field
  Q x
  ;
 READ(g,pk,ak,mode,lim,cap,out) ;bulk read of the subtree at s(1..b) in $QUERY order
- ;mode 0: from the subtree's root; 1: after node ak; 2: at node ak.  lim caps the node count
+ ;mode 0: from the subtree's root; 1: after node ak; 2: at node ak; mode+3: the same with every
+ ;field escaped (ESC).  lim caps the node count
  ;(0: none); cap bounds the bytes of out, roughly (a lone oversize value is left out).
  ;out = "0" (subtree done), "1" (continue AT the node named next) or "2" (continue AFTER it),
- ;then "len,packed subscripts" of that node, then the records.  Returns the record count.
- ;Fields are first written raw; if one held a separator, the separators in the output do not
- ;add up (CLEAN) and the chunk is read again with every field escaped (esc=1).
+ ;then "len,packed subscripts" of that node, then a check field ending in ";", then the records.
+ ;Returns the record count.  Unescaped, fields are written raw and the check field is "e1,e2":
+ ;how many $C(1) and $C(2) the records put there ($C(0): two per record); the caller counts
+ ;them (a fast byte count in Python) and, if a field held a separator so they do not add up,
+ ;reads the chunk again escaped.  Escaped, the check field is empty.
  N s,n,b,d,i,k,v,r,p,q,j,c,cnt,pre,pp,more,tot,esc,e1,e2,x,z0,z1,z2
- D CHK(g) S z0=$C(0),z1=$C(1),z2=$C(2),esc=0 S:'lim lim=-1 S:cap>400000 cap=400000
-RD1 S b=$$UNPK(pk),p="",q="",j=0,cnt=0,more=0,tot=0,e1=0,e2=0 K c,pre
+ D CHK(g) S z0=$C(0),z1=$C(1),z2=$C(2),esc=mode>2 S:esc mode=mode-3 S:'lim lim=-1 S:cap>400000 cap=400000
+ S b=$$UNPK(pk),p="",q="",j=0,cnt=0,more=0,tot=0,e1=0,e2=0 K c,pre
  F i=1:1:b S pre(i)=$S(i=1:"",1:pre(i-1)_z1)_$$FLD(s(i))
  I mode=0 S n=b,pp=$S(n<2:"",1:pre(n-1)_z1),d=$$DAT() D:d#2 EMIT
  I mode>0 K s S n=$$UNPK(ak) F i=b+1:1:n S pre(i)=$S(i=1:"",1:pre(i-1)_z1)_$$FLD(s(i))
  I mode>0 S pp=$S(n<2:"",1:pre(n-1)_z1),d=$$DAT() I mode=2,d#2 D EMIT
  D:'more WALK
- I 'esc,'$$CLEAN() S esc=1 G RD1
  S k="" I more F i=1:1:n S k=k_$L(s(i))_","_s(i)
- S r=more_$L(k)_","_k
+ S r=more_$L(k)_","_k_$S(esc:"",1:e1_","_e2)_";"
  F i=1:1:j S r=r_c(i)
  S out=r_q_p
  Q cnt
@@ -143,11 +145,6 @@ FLD(x) ;one field as written: raw on the first pass, escaped when it must be on 
  Q:'esc x
  Q:'(x[$C(0))&'(x[$C(1))&'(x[$C(2)) x
  Q $$ESC(x)
- ;
-CLEAN() ;1 when the separators in the output are exactly those the records put there
- N i,a0,a1,a2 S a0=$L(q,z0)+$L(p,z0)-2,a1=$L(q,z1)+$L(p,z1)-2,a2=$L(q,z2)+$L(p,z2)-2
- F i=1:1:j S a0=a0+$L(c(i),z0)-1,a1=a1+$L(c(i),z1)-1,a2=a2+$L(c(i),z2)-1
- Q a0=(2*cnt)&(a1=e1)&(a2=e2)
  ;
 DAT() ;$DATA of node s(1..n) (n=0: the global's root), leaving the naked indicator at its level
  I n=0 Q $D(@g)

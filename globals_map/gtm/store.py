@@ -35,10 +35,12 @@ from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
 from globals_map.gtm.jobs import names_job, set_job, set_many_job
 from globals_map.gtm.packing import (
+    ESCAPED,
     pack_set,
     pack_subscripts,
     parse_records,
     read_header,
+    separators_agree,
     split_read,
     unpack_subscripts,
 )
@@ -75,6 +77,17 @@ def _caret_name(name: str) -> bytes:
     return b"^" + normalize_name(name).encode("ascii")
 
 
+def _read_chunk(
+    ci: EngineCalls, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
+) -> tuple[int, bytes]:
+    """One bulk-read chunk: unescaped first (the common case, and the cheap one for M), read
+    again escaped when a field held a separator byte (:func:`separators_agree`)."""
+    count, raw = ci.read(g, pk, start, mode, limit, cap)
+    if not separators_agree(raw, count):
+        count, raw = ci.read(g, pk, start, mode + ESCAPED, limit, cap)
+    return count, raw
+
+
 def _walk_job(
     g: bytes,
     pk: bytes,
@@ -91,7 +104,7 @@ def _walk_job(
         m, s, left = mode, start, limit
         try:
             while True:
-                count, raw = ci.read(g, pk, s, m, left, READ_CHUNK_BYTES)
+                count, raw = _read_chunk(ci, g, pk, s, m, left, READ_CHUNK_BYTES)
                 more, cont, body_at = read_header(raw)
                 raws.put(raw[body_at:])
                 if limit:
@@ -290,7 +303,9 @@ class GtmStore(UndoTransactions):
         """Caller mode: this thread is the GT.M thread, so it walks while a helper thread
         decodes.  The first chunk is read alone: most reads fit in one chunk and need no
         thread."""
-        count, raw = self._run(lambda ci: ci.read(g, pk, start, mode, limit, READ_CHUNK_BYTES))
+        count, raw = self._run(
+            lambda ci: _read_chunk(ci, g, pk, start, mode, limit, READ_CHUNK_BYTES)
+        )
         more, cont, body_at = read_header(raw)
         raws.put(raw[body_at:])
         left = limit - count if limit else 0
@@ -372,7 +387,7 @@ class GtmStore(UndoTransactions):
         ) -> Callable[[EngineCalls], tuple[int, bytes]]:
             def job(ci: EngineCalls) -> tuple[int, bytes]:
                 started.set()
-                return ci.read(g, pk, s, m, lim, cap)
+                return _read_chunk(ci, g, pk, s, m, lim, cap)
 
             return self._bind(job)
 

@@ -126,3 +126,18 @@ def test_an_engine_error_mid_walk_is_raised_and_the_store_stays_usable(dedicated
         assert store.get("ZZF", ("1",)) == "x"
     finally:
         runtime.shutdown()
+
+
+def test_an_unescaped_answer_agrees_only_when_no_field_held_a_separator() -> None:
+    from globals_map.gtm.packing import parse_records, read_header, separators_agree
+
+    clean = [([b"1"], b"a"), ([b"1", b"x"], None), ([b"2"], b"b^c")]
+    raw = encode_read(False, [], clean, escaped=False)
+    assert separators_agree(raw, 3)
+    items, oversize = parse_records(raw[read_header(raw)[2] :])
+    assert items == [(("1",), "a"), (("1", "x"), "\x02"), (("2",), "b^c")] and oversize == [1]
+    for bad in (b"a\x00b", b"a\x01b", b"\x02"):
+        dirty = [([b"1"], b"a"), ([b"2"], bad)]
+        assert not separators_agree(encode_read(False, [], dirty, escaped=False), 2)
+        assert separators_agree(encode_read(False, [], dirty), 2)  # escaped: always
+    assert not separators_agree(encode_read(False, [], [([b"a\x01"], b"v")], escaped=False), 1)
