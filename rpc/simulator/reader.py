@@ -100,7 +100,7 @@ Event = Connect | Bye | Ignored | Call | Abort
 _Need = Generator[int, bytes, None]
 #: Requests up to this size, and this many per connection, are kept by their bytes.
 _KEEP_BYTES = 1024
-_KEEP_COUNT = 64
+_KEEP_COUNT = 16
 
 
 class RequestReader:
