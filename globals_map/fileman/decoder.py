@@ -53,6 +53,9 @@ Items = list[tuple[tuple[str, ...], str]]
 AFTER_ALL_TEXT = "\U0010ffff"
 #: field selections remembered per decoder (None = every field, plus the lists callers pass)
 _PLAN_CACHE_MAX = 256
+#: pieces beyond this are checked the slow way (a short node is padded up to the pieces its
+#: quick checks read; a malformed ^DD could name any piece)
+_MAX_PAD = 250
 
 
 def parse_iens(iens: str | int) -> list[str]:
@@ -359,7 +362,8 @@ def _from_formatted(fld: FieldDef, internal: str, formatted: Formatted) -> Field
 #: when a dict holds them (set codes; the formatter's caches of dates, of a pointed-to file's
 #: entries, of a variable pointer's values) as (piece, dict, step index, keep: the hit is
 #: what the pointer showed at decode time); the rest (numbers, extracts, fields with output
-#: transforms) as (piece, extract, step index, kind).
+#: transforms) as (piece, extract, step index, kind).  A node with fewer pieces than the
+#: checks read is padded with empty pieces first (:data:`_PAD`).
 NodeChecks = tuple[
     list[tuple[int, "Mapping[str, object]", int, bool]],
     list[tuple[int, "tuple[int, int] | None", int, int]],
@@ -371,7 +375,7 @@ class _Plan:
     fields whose value can be wrong grouped by node, so an entry's check splits each node
     once and skips free text (which is never wrong)."""
 
-    __slots__ = ("always", "checks", "fdef", "index", "may_fail", "multiples", "steps")
+    __slots__ = ("always", "checks", "fdef", "index", "may_fail", "multiples", "pieces", "steps")
 
     checks: dict[str, NodeChecks]
 
@@ -401,17 +405,22 @@ class _Plan:
             checks = by_node.get(node)
             if checks is None:
                 checks = by_node[node] = ([], [])
-            if extract is None and kind == K_SET and codes is not None:
+            quick = extract is None and piece < _MAX_PAD
+            if quick and kind == K_SET and codes is not None:
                 checks[0].append((piece, codes, i, False))
-            elif extract is None and kind == K_DATE:
+            elif quick and kind == K_DATE:
                 checks[0].append((piece, formatter.date_cache, i, False))
-            elif extract is None and kind == K_POINTER and target is not None:
+            elif quick and kind == K_POINTER and target is not None:
                 checks[0].append((piece, formatter.pointer_cache(target), i, True))
-            elif extract is None and kind == K_VPOINTER:
+            elif quick and kind == K_VPOINTER:
                 checks[0].append((piece, formatter.vp_cache(fld), i, True))
             else:
                 checks[1].append((piece, extract, i, kind))
         self.checks = by_node
+        #: per node: how many pieces its checks read
+        self.pieces = {
+            node: 1 + max([c[0] for c in known] + [0]) for node, (known, _) in by_node.items()
+        }
         self.may_fail = bool(self.checks or self.always or self.multiples)
 
 
@@ -495,6 +504,7 @@ class _Entry:
         if by_node:
             snap = self.snap
             slow = self._slow
+            pieces = plan.pieces
             base = self.base
             first = base + 1
             for subs, raw in self.items:
@@ -505,20 +515,21 @@ class _Entry:
                     continue
                 known, rest = checks
                 parts = raw.split("^")
-                count = len(parts)
+                short = pieces[subs[base]] - len(parts)
+                if short > 0:
+                    parts += [""] * short
                 for piece, good, idx, keep in known:
-                    if piece < count:
-                        v = parts[piece]
-                        if v:
-                            hit = good.get(v)
-                            if hit is None:
-                                slow(idx, v)
-                            elif keep:
-                                snap[idx] = hit
+                    v = parts[piece]
+                    if v:
+                        hit = good.get(v)
+                        if hit is None:
+                            slow(idx, v)
+                        elif keep:
+                            snap[idx] = hit
                 if rest:
                     for piece, extract, idx, kind in rest:
                         if extract is None:
-                            v = parts[piece] if piece < count else ""
+                            v = parts[piece] if piece < len(parts) else ""
                         else:
                             v = raw[extract[0] - 1 : extract[1]]
                             if v.strip(" ") == "":  # spaces are null
