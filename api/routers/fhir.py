@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from api.deps import SECURITY, PhiAccess, Svc
+from api.deps import SECURITY, PhiAccess, Svc, phi_access
 from api.errors import FHIR_JSON, FhirResponse
 from api.models import CapabilityStatement, OperationOutcome, bundle_model, resource_model
 from bridge.fhir import capability_statement
@@ -73,7 +73,11 @@ def _add_routes(rdef: ResourceDef) -> None:
         who.require_read(rtype, audit.patient_id)
         return FhirResponse(resource)
 
-    async def search(request: Request, acc: PhiAccess) -> Response:
+    async def search(request: Request) -> Response:
+        # The access check is called, not declared as a dependency: the route has no other
+        # parameter FastAPI could refuse first, so the order (audit mark, then authentication)
+        # is the dependency's, without FastAPI's dependency solving on every search.
+        acc = await phi_access(request)
         svc, audit, who = acc.svc, acc.audit, acc.who
         audit.resource_type = rtype
         items = request.query_params.multi_items()
