@@ -88,7 +88,7 @@ async def _loopback(port_file: Path) -> None:
 async def _simulator(port_file: Path) -> None:
     store = load_store(zwr_files(LAB / "globals"))
     gc.collect()
-    gc.freeze()  # as run_simulator (vista-bridge broker-sim) does with the loaded globals
+    gc.freeze()  # as serve() (vista-bridge broker-sim) does with the loaded globals
     config = ServerConfig(timings=Timings(), limits=Limits(max_connections=1000))
     settings = VistaSettings(system_id="vistalab")  # the recorded engine's gtm_sysid
     server = BrokerServer(VistaHandler(store, settings), config)

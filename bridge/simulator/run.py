@@ -53,6 +53,11 @@ async def serve(
     ``ready`` is called once the server listens (e.g. to print the port).
     """
     handler = VistaHandler(store, settings)
+    # The loaded globals live as long as the server: move them out of the cyclic garbage
+    # collector's sight, so its full passes (which a busy server's allocations trigger) no
+    # longer walk every node of the store while a call waits.
+    gc.collect()
+    gc.freeze()
     server = BrokerServer(handler, config)
     await server.start(host, port)
     loop = asyncio.get_running_loop()
@@ -75,13 +80,7 @@ def run_simulator(
     config: ServerConfig | None = None,
     ready: Callable[[BrokerServer, VistaHandler], None] | None = None,
 ) -> None:
-    """Block serving the broker simulator over ``store`` (Ctrl-C stops it); see :func:`serve`.
-
-    The loaded globals live as long as the process: they are moved out of the cyclic
-    garbage collector's sight (``gc.freeze``), so its full passes, which a busy server's
-    allocations trigger, no longer walk every node of the store while a call waits."""
-    gc.collect()
-    gc.freeze()
+    """Block serving the broker simulator over ``store`` (Ctrl-C stops it); see :func:`serve`."""
     try:
         asyncio.run(serve(store, host, port, settings=settings, config=config, ready=ready))
     except KeyboardInterrupt:
