@@ -167,7 +167,7 @@ class Decoder:
         subscripts of the entry node itself), e.g. from a bulk read over many entries."""
         text = str(iens)
         iens_text = text if text.endswith(",") else text + ","
-        items = nodes if isinstance(nodes, list) else list(nodes)
+        items = [item for item in nodes if len(item[0]) > base]  # below the entry node only
         return self._decode_items(self.schema.file(file), iens_text, items, fields, multiples, base)
 
     def external(self, file: str | float, field: str | float, internal: str) -> str:
@@ -507,11 +507,12 @@ class _Entry:
             pieces = plan.pieces
             base = self.base
             first = base + 1
-            for subs, raw in self.items:
-                if len(subs) != first:
-                    continue
+            items = self.items
+            if items and len(items[0][0]) <= base:  # the entry's own node (first in order)
+                items = items[1:]
+            for subs, raw in items:
                 checks = by_node.get(subs[base])
-                if checks is None:
+                if checks is None or len(subs) != first:
                     continue
                 known, rest = checks
                 parts = raw.split("^")
@@ -595,12 +596,28 @@ class _Entry:
         done = self.done or {}
         splits: dict[str, list[str]] = {}
         multiples = self.multiples
+        top = self._top()
         for idx, step in enumerate(self.plan.steps):
-            if step[1] == K_MULTIPLE and not multiples:
+            kind = step[1]
+            if kind == K_MULTIPLE and not multiples:
                 continue
             fv = done.get(idx)
             if fv is None:
-                fv = self._build(idx, step, splits)
+                if kind == K_PLAIN and step[4] is None:  # free text: the piece as it is
+                    node = step[2]
+                    parts = splits.get(node)
+                    if parts is None:
+                        raw = top.get(node)
+                        parts = splits[node] = raw.split("^") if raw is not None else []
+                    piece = step[3]
+                    text = parts[piece] if piece < len(parts) else ""
+                    fld = step[0]
+                    if text:
+                        fv = FieldValue(step[7], step[8], step[9], fld.type, text, text, text)
+                    else:
+                        fv = FieldValue(step[7], step[8], step[9], fld.type, "", "")
+                else:
+                    fv = self._build(idx, step, splits)
             values[step[8]] = fv
         return values
 

@@ -414,3 +414,16 @@ def test_dates_converted_by_day_and_time_equal_fmte_and_the_parser(
     for _ in range(2):  # converted, then from the caches
         shown = formatter.external(date_field, internal, ien=None)
         assert shown[:2] == (fm_to_external(internal, formatter.schema.date_format), expected)
+
+
+def test_an_entry_node_with_its_own_value_still_checks_every_field(filled: GlobalStore) -> None:
+    filled.set("ZZT", ("7",), "a value on the entry node itself")
+    patient(filled, "7", "ZZBAD,ONE^Q")
+    decoder = Decoder(Schema(filled))
+    assert [e.field for e in decoder.decode(F, 7).errors] == [".02"]
+    walked = {rec.ien: rec for rec in decoder.iter_file(F)}
+    assert [e.field for e in walked["7"].errors] == [".02"]
+    name, subs = entry_location(decoder.schema, F, "7,")
+    nodes = filled.read_subtree(name, subs)
+    rec = decoder.decode_nodes(F, "7", nodes, base=len(subs))
+    assert [e.field for e in rec.errors] == [".02"] and rec[".01"].external == "ZZBAD,ONE"
