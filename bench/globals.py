@@ -34,16 +34,19 @@ NAME = "VBBENCH"
 
 NATIVE = """VBBENCH ;native reference loops for bench/globals.py (direct references, no call-ins)
  Q
-RUN(n,ops) N t,i,k,v,c,x
+RUN(n,ops) N t,i,k,v,c,x,d
  S t=$ZH F i=1:1:ops S x=^VBBENCH($R(n)+1)
  W "get ",$$EL(t)," ",ops,!
  S t=$ZH F i=1:1:ops S ^VBBENCHW(i)="v"_i
  W "set ",$$EL(t)," ",ops,!
  S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S c=c+1
  W "next ",$$EL(t)," ",c,!
- F x=1,2 D
+ F x=1,2,3 D
  . S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S v=^(k),c=c+1
  . W "bulk",x," ",$$EL(t)," ",c,!
+ F x=1,2,3 D
+ . S t=$ZH,k="",c=0 F  S k=$O(^VBBENCH(k)) Q:k=""  S d=$D(^(k)) S:d#2 v=^(k),c=c+1
+ . W "bulkd",x," ",$$EL(t)," ",c,!
  K ^VBBENCHW
  Q
 EL(t) N e S e=$ZH
@@ -93,8 +96,9 @@ def bench_store(store: GlobalStore, n: int, ops: int, *, load: bool) -> dict[str
     rates["get"] = timed(gets)
     rates["set"] = timed(sets)
     rates["next"] = timed(nexts)
-    # Best of two: the first walk also warms the engine's buffers (native M gets two as well).
-    rates["bulk"] = max(timed(lambda: len(store.read_subtree(NAME))) for _ in range(2))
+    # Best of three: the first walk also warms the engine's buffers (native M gets three too);
+    # the machine is shared, so the best run is the one least disturbed, on both sides.
+    rates["bulk"] = max(timed(lambda: len(store.read_subtree(NAME))) for _ in range(3))
     store.kill(NAME + "W")
     return rates
 
@@ -113,15 +117,20 @@ def run_child(db: GtmDatabase, mode: str, n: int, ops: int, load: bool) -> dict[
     return rates
 
 
+BULK_RUNS = {f"{kind}{i}" for kind in ("bulk", "bulkd") for i in (1, 2, 3)}
+
+
 def native(db: GtmDatabase, n: int, ops: int) -> dict[str, float]:
     (db.gbldir.parent / "VBBENCH.m").write_text(NATIVE)
     out = db.run(["mumps", "-run", "%XCMD", f"do RUN^VBBENCH({n},{ops})"])
     rates: dict[str, float] = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[0] in {"get", "set", "next", "bulk1", "bulk2"}:
+        if len(parts) == 3 and parts[0] in {"get", "set", "next"} | BULK_RUNS:
             rates[parts[0]] = int(parts[2]) / max(float(parts[1]), 1e-9)
-    rates["bulk"] = max(rates.pop("bulk1"), rates.pop("bulk2"))
+    # Best of three, as for the stores (the first walk also warms the engine's buffers).
+    rates["bulk"] = max(rates.pop(f"bulk{i}") for i in (1, 2, 3))
+    rates["bulkd"] = max(rates.pop(f"bulkd{i}") for i in (1, 2, 3))
     return rates
 
 
@@ -154,6 +163,12 @@ def table(n: int, ops: int, results: dict[str, dict[str, float]]) -> str:
         f"bulk read vs the native M $ORDER walk ({ref:,.0f} nodes/s, same run, same data): "
         f"gtm dedicated {results['gtm dedicated']['bulk'] / ref:.2f}x, "
         f"gtm caller {results['gtm caller']['bulk'] / ref:.2f}x (goal >= 0.5x)"
+    )
+    full = results["native M"]["bulkd"]
+    lines.append(
+        f"(for context: native M walk that also tests each node for children with $DATA, as a "
+        f"subtree read of unknown shape must: {full:,.0f} nodes/s; gtm dedicated "
+        f"{results['gtm dedicated']['bulk'] / full:.2f}x of it)"
     )
     return "\n".join(lines)
 
