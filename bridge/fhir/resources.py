@@ -23,7 +23,6 @@ from bridge.fhir.mapping import clinical as mc
 from bridge.fhir.mapping import people, vitals
 from bridge.fhir.mapping.common import Json, MappingContext
 from bridge.fhir.params import ParamType, SearchQuery, Token
-from globals_map.fileman.filer import parse_root
 
 ADMIN_GENDER = "http://hl7.org/fhir/administrative-gender"
 MR_INTENT = "http://hl7.org/fhir/CodeSystem/medicationrequest-intent"
@@ -188,7 +187,8 @@ def _patient_candidates(
     if name and identifier is None:
         # Walk the "B" index lazily, in name order as a VistA lookup lists them, so a page
         # costs the entries it shows, not every patient whose name starts with the prefix.
-        for dfn in walk_b_index(clinical, "2", name.upper()):
+        # a first chunk the size of the page (a page of one reads a handful of index nodes)
+        for dfn in walk_b_index(clinical, "2", name.upper(), chunk=_chunk(query)):
             try:
                 yield patient_resource(clinical.get_patient(dfn), ctx)
             except (NotFoundError, BadQueryError):
@@ -213,12 +213,19 @@ def _patient_candidates(
         cursor = page.next_cursor
 
 
+def _chunk(query: SearchQuery) -> int:
+    """How many "B" index nodes to read at a time for a page: the page and one more (whether
+    there is a next page), within 8..64."""
+    return max(8, min(64, _page_size(query) + 1))
+
+
 def walk_b_index(clinical: Clinical, file: str, prefix: str, chunk: int = 64) -> Iterator[str]:
     """IENs of ``file`` whose "B" value starts with ``prefix``, in "B" order, lazily, as DIC's
     lookup walks the index. The index nodes (``^ROOT("B",value,ien)``) come in bulk reads of
     ``chunk`` nodes, not one $ORDER per value and IEN. FileMan keeps 30 characters there."""
     store = clinical.store
-    gname, subs = parse_root(clinical.reader.dd.rules(file).root)
+    layout = clinical.reader.layout(file)  # the dictionary, read once per file
+    gname, subs = layout.name, layout.subs
     index = (*subs, "B")
     first = prefix[:30]
     # the first value >= prefix: $ORDER from the value just before it
@@ -259,7 +266,7 @@ def _listing(
             return
         name = _one(query, "name") if b_index_file else None
         if name and b_index_file:
-            for ien in walk_b_index(clinical, b_index_file, name.upper()):
+            for ien in walk_b_index(clinical, b_index_file, name.upper(), chunk=_chunk(query)):
                 try:
                     found = rdef_read(clinical, ctx, ien)
                 except ResourceNotFoundError:
