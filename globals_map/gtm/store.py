@@ -1,12 +1,14 @@
 """``GtmStore``: the GlobalStore contract on a GT.M database, in-process.
 
 Every call becomes one job for the process's GT.M thread (:mod:`globals_map.gtm.runtime`);
-batch operations (``read_subtree``, ``set_many``) move many nodes per call-in, and a bulk read
-asks for the next chunk before decoding the current one, so the engine walks while Python
-decodes.  Names are validated here (:func:`normalize_name`) before they reach M; subscripts and
-values travel as data (:mod:`globals_map.gtm.packing`).  GT.M decides which subscripts are
-numbers by the same canonical rule as :mod:`parsers.canonical` (a test pins the agreement), so
-order matches :class:`~globals_map.memory.MemoryStore` exactly.
+batch operations (``read_subtree``, ``set_many``) move many nodes per call-in.  A whole-subtree
+read is one job in which the engine thread walks chunk after chunk while another thread decodes
+(measured on 1M nodes: from 0.15-0.38x to 0.3-0.6x of the native M ``$ORDER`` walk, the spread
+being the shared machine's load); ``iter_subtree`` asks for one chunk ahead instead, because
+its caller's code runs between chunks.  Names are validated here (:func:`normalize_name`)
+before they reach M; subscripts and values travel as data (:mod:`globals_map.gtm.packing`).
+GT.M decides which subscripts are numbers by the same canonical rule as :mod:`parsers.canonical`
+(a test pins the agreement), so order matches :class:`~globals_map.memory.MemoryStore` exactly.
 
 Transactions and locks: GT.M refuses a TSTART left open when a call-in returns (``TPQUIT``),
 so a transaction applies writes at once and keeps an undo log (:mod:`globals_map.gtm.undo`);
