@@ -26,13 +26,10 @@ Extractor = Callable[[Json], Iterator[Any]]
 def matches(resource: Json, criterion: Criterion, ptype: str, extract: Extractor) -> bool:
     """True when any OR-ed value of ``criterion`` matches any extracted element."""
     found = list(extract(resource))
+    if ptype == "string":
+        return _string_matches(found, criterion)
     for value in criterion.values:
-        if ptype == "string":
-            assert isinstance(value, str)
-            want = value if criterion.modifier == "exact" else _fold(value)  # once per value
-            if any(_string_match(str(s), want, criterion.modifier) for s in found):
-                return True
-        elif ptype == "token":
+        if ptype == "token":
             assert isinstance(value, Token)
             if any(_token_match(sys_code, value) for sys_code in found):
                 return True
@@ -49,13 +46,22 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _string_match(element: str, want: str, modifier: str) -> bool:
-    """``want`` is the search value, already folded unless the modifier is ``exact``."""
-    if modifier == "exact":
-        return element == want
-    if modifier == "contains":
-        return want in _fold(element)
-    return _fold(element).startswith(want)
+def _string_matches(found: list[Any], criterion: Criterion) -> bool:
+    """``:exact`` whole and case-sensitive; ``:contains`` anywhere; else at the start, both
+    folded (case, runs of spaces). Each element is folded once, not once per OR-ed value."""
+    texts = [str(s) for s in found]
+    if criterion.modifier == "exact":
+        return any(value in texts for value in criterion.values)
+    folded = [_fold(t) for t in texts]
+    for value in criterion.values:
+        assert isinstance(value, str)
+        want = _fold(value)
+        if criterion.modifier == "contains":
+            if any(want in f for f in folded):
+                return True
+        elif any(f.startswith(want) for f in folded):
+            return True
+    return False
 
 
 def _token_match(element: tuple[str | None, str], value: Token) -> bool:

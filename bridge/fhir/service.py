@@ -52,13 +52,12 @@ class FhirService:
     def search(self, resource_type: str, query: SearchQuery, base_url: str) -> Json:
         """A searchset Bundle of page ``query.offset``/``query.count`` with self/next links."""
         rdef = self.definition(resource_type)
+        params = rdef.params
+        checks = [(c, params[c.name].type, params[c.name].extract) for c in query.criteria]
         found = (
             r
             for r in rdef.candidates(self.clinical, self.ctx, query)
-            if all(
-                matching.matches(r, c, rdef.params[c.name].type, rdef.params[c.name].extract)
-                for c in query.criteria
-            )
+            if all(matching.matches(r, c, ptype, extract) for c, ptype, extract in checks)
         )
         if query.count == 0:  # _count=0: no entries and no next link (a loop otherwise)
             return self._bundle(resource_type, [], query, base_url, more=False, total=False)
