@@ -597,13 +597,15 @@ class _Entry:
         splits: dict[str, list[str]] = {}
         multiples = self.multiples
         top = self._top()
+        dates = self.dec.formatter.date_cache
+        snap = self.snap
         for idx, step in enumerate(self.plan.steps):
             kind = step[1]
             if kind == K_MULTIPLE and not multiples:
                 continue
             fv = done.get(idx)
             if fv is None:
-                if kind == K_PLAIN and step[4] is None:  # free text: the piece as it is
+                if kind <= K_NUMERIC and step[4] is None:  # the common kinds, inline
                     node = step[2]
                     parts = splits.get(node)
                     if parts is None:
@@ -611,11 +613,25 @@ class _Entry:
                         parts = splits[node] = raw.split("^") if raw is not None else []
                     piece = step[3]
                     text = parts[piece] if piece < len(parts) else ""
-                    fld = step[0]
-                    if text:
-                        fv = FieldValue(step[7], step[8], step[9], fld.type, text, text, text)
+                    ftype = step[0].type
+                    if not text:
+                        fv = FieldValue(step[7], step[8], step[9], ftype, "", "")
+                    elif kind == K_PLAIN:  # free text: the piece as it is
+                        fv = FieldValue(step[7], step[8], step[9], ftype, text, text, text)
+                    elif kind == K_SET and step[5] is not None and text in step[5]:
+                        label = step[5][text]
+                        fv = FieldValue(step[7], step[8], step[9], ftype, text, label, text)
+                    elif kind == K_DATE and (shown := dates.get(text)) is not None:
+                        fv = FieldValue(step[7], step[8], step[9], ftype, text, *shown)
+                    elif (
+                        kind == K_POINTER and text.isdigit() and len(got := snap.get(idx, ())) == 2
+                    ):
+                        fv = FieldValue(step[7], step[8], step[9], ftype, text, got[0], int(text))
+                        fv.exact, fv.target_file, fv.target_ien = got[1], step[6], text
+                    elif kind == K_NUMERIC and text.isdigit():
+                        fv = FieldValue(step[7], step[8], step[9], ftype, text, text, int(text))
                     else:
-                        fv = FieldValue(step[7], step[8], step[9], fld.type, "", "")
+                        fv = self._build(idx, step, splits)
                 else:
                     fv = self._build(idx, step, splits)
             values[step[8]] = fv
