@@ -8,6 +8,13 @@ variable pointers (``ien;GLOBAL(``) the target's .01, dates FMTE^DILIBF's text (
 not evaluated: no M code runs.  A value that does not fit its field gets a per-field
 :class:`FieldValueError` (file, IEN, field) and the rest of the entry still decodes; with
 ``strict=True`` the first such error is raised instead.
+
+Speed: each file gets a plan once (its fields, and the fields that can be wrong grouped by
+node).  Decoding an entry splits each such node once and checks each value with one dict
+lookup when it is already known good (a set code, a converted date, a resolved pointer);
+pointer externals are read and kept at decode time, so :attr:`Record.errors` is known at once.
+The :class:`FieldValue` objects themselves are built when asked for (``record[n]``,
+``record.values``): most callers read a few fields.  Strict mode builds every field at once.
 """
 
 from __future__ import annotations
