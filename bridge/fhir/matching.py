@@ -48,19 +48,18 @@ def _fold(text: str) -> str:
 
 def _string_matches(found: list[Any], criterion: Criterion) -> bool:
     """``:exact`` whole and case-sensitive; ``:contains`` anywhere; else at the start, both
-    folded (case, runs of spaces). Each element is folded once, not once per OR-ed value."""
-    texts = [str(s) for s in found]
+    folded (case, runs of spaces). Elements are folded one at a time and the search stops at
+    the first that matches (a name search's candidates usually match on the family name)."""
     if criterion.modifier == "exact":
+        texts = [str(s) for s in found]
         return any(value in texts for value in criterion.values)
-    folded = [_fold(t) for t in texts]
-    for value in criterion.values:
-        assert isinstance(value, str)
-        want = _fold(value)
-        if criterion.modifier == "contains":
-            if any(want in f for f in folded):
+    wants = [_fold(str(value)) for value in criterion.values]
+    contains = criterion.modifier == "contains"
+    for element in found:
+        folded = _fold(str(element))
+        for want in wants:
+            if (want in folded) if contains else folded.startswith(want):
                 return True
-        elif any(f.startswith(want) for f in folded):
-            return True
     return False
 
 
