@@ -195,6 +195,8 @@ class Clinical:
         if memo is not None and memo[0] == e.nodes:
             return memo[1]
         built = self._build_patient(e)
+        if self._memo_size <= 0:
+            return built
         if len(self._memo) >= self._memo_size:
             del self._memo[next(iter(self._memo))]  # the oldest entry: a bounded memo
         self._memo[e.ien] = (e.nodes, built)

@@ -155,6 +155,8 @@ class _MappedPatients:
         if hit is not None and hit[0] is p and hit[1] is ctx:
             return hit[2]
         out = people.patient(p, ctx)
+        if self.size <= 0:
+            return out
         if len(self._memo) >= self.size:
             del self._memo[next(iter(self._memo))]  # the oldest: a bounded memo
         self._memo[p.ien] = (p, ctx, out)

@@ -136,3 +136,8 @@ def test_the_patient_memo_is_bounded() -> None:
     for ien in ("1", "2", "3", "4", "5", "6"):
         c.get_patient(ien)
     assert len(c._memo) == 4 and set(c._memo) == {"3", "4", "5", "6"}
+
+
+def test_a_zero_memo_decodes_every_time() -> None:
+    c = Clinical(Bridge.demo(patients=2, seed=5).clinical.store, memo_size=0)
+    assert c.get_patient("1") == c.get_patient("1") and not c._memo

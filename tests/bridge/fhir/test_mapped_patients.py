@@ -46,3 +46,10 @@ def test_the_memo_is_bounded() -> None:
     for ien in ("1", "2", "3", "4"):
         memo(clinical.get_patient(ien), ctx)
     assert len(memo._memo) == 2
+
+
+def test_a_zero_memo_maps_every_time() -> None:
+    clinical = Bridge.demo(patients=2, seed=3).clinical
+    memo, ctx = _MappedPatients(size=0), MappingContext()
+    p = clinical.get_patient("1")
+    assert memo(p, ctx) == memo(p, ctx) and memo(p, ctx) is not memo(p, ctx)
