@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 from sortedcontainers import SortedDict
 
-from globals_map.errors import StoreError, TransactionError
+from globals_map.errors import StoreError
 from globals_map.store import (
     MAX_VALUE_BYTES,
     NodeItem,
@@ -32,6 +32,7 @@ from globals_map.store import (
     normalize_subscript,
     normalize_subscripts,
 )
+from globals_map.undo_log import UndoLog
 from parsers.collation import BYTES_AFTER_ALL, node_bytes, subscript_bytes
 
 NodeKey = bytes
@@ -62,7 +63,7 @@ class LockTimeoutError(StoreError):
     """An M LOCK was not granted within its timeout."""
 
 
-class MemoryStore:
+class MemoryStore(UndoLog[_UndoRecord]):
     """GlobalStore held in process memory (the embedded default and the demo's home)."""
 
     backend = "memory"
@@ -294,38 +295,17 @@ class MemoryStore:
             if not tree:
                 del self._globals[gname]
 
-    # -- transactions and locks ----------------------------------------------------------
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self._mutex:
-            if self._undo is None:
-                self._undo = []
-            self._marks.append(len(self._undo))
-            try:
-                yield
-            except BaseException:
-                self._rollback_to(self._marks.pop())
-                raise
-            else:
-                self._marks.pop()
-            finally:
-                if not self._marks:
-                    self._undo = None
-
-    def _rollback_to(self, mark: int) -> None:
-        undo = self._undo
-        if undo is None:
-            raise TransactionError("rollback outside a transaction")
-        while len(undo) > mark:
-            gname, key, old = undo.pop()
-            self._touch(gname)
-            tree = self._globals.setdefault(gname, SortedDict())
-            if old is None:
-                tree.pop(key, None)
-            else:
-                tree[key] = old
-            if not tree:
-                del self._globals[gname]
+    # -- transactions (globals_map.undo_log) and locks ---------------------------------------
+    def _undo_step(self, record: _UndoRecord) -> None:
+        gname, key, old = record
+        self._touch(gname)
+        tree = self._globals.setdefault(gname, SortedDict())
+        if old is None:
+            tree.pop(key, None)
+        else:
+            tree[key] = old
+        if not tree:
+            del self._globals[gname]
 
     @contextmanager
     def lock(
