@@ -20,50 +20,36 @@ from types import TracebackType
 from typing import TypeVar
 
 from rpc import session
-from rpc.cipher import CipherTable, RowChooser, get_table
-from rpc.client import DEFAULT_TIMEOUT
+from rpc.cipher import CipherTable, RowChooser
+from rpc.connection import (
+    DEFAULT_TIMEOUT,
+    RECV_BYTES,
+    ConnectionCore,
+    closed_error,
+    io_error,
+    late_error,
+    stray_bytes_error,
+)
 from rpc.errors import BrokerConnectionError, BrokerError, BrokerTimeoutError, ProtocolError
-from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
-from rpc.session import Credentials, Exchange, SessionOptions, SignOn, SignOnSetup, VistaUser
+from rpc.protocol import Param, Reply, RPCResult
+from rpc.session import Exchange, SignOn, SignOnSetup, VistaUser
 from rpc.wire import ReturnType
 
 T = TypeVar("T")
-_RECV = 65536
 
 
-class AsyncBrokerClient:
-    """One connection to a VistA RPC Broker (asyncio).  Arguments as :class:`BrokerClient`."""
+class AsyncBrokerClient(ConnectionCore):
+    """One connection to a VistA RPC Broker (asyncio); arguments as
+    :class:`~rpc.connection.ConnectionCore`."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        cipher: str | CipherTable = "va",
-        rng: RowChooser | None = None,
-        client_name: str | None = None,
-        max_response: int = DEFAULT_MAX_RESPONSE,
-    ) -> None:
-        self.host, self.port = host, port
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout if connect_timeout is not None else timeout
-        self.cipher = get_table(cipher) if isinstance(cipher, str) else cipher
-        self.rng = rng
-        self.client_name = client_name or socket.gethostname()
-        self._max_response = max_response
+    def _init_io(self) -> None:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._decoder = ResponseDecoder(max_response)
         self._lock = asyncio.Lock()
         self._deadline: float | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self._watch_at = 0.0
         self._timed_out = False
-        self.broken = False
-        self.signed_on: SignOn | None = None
-        self.context: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -73,20 +59,14 @@ class AsyncBrokerClient:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 reader, writer = await asyncio.open_connection(self.host, self.port)
-        except TimeoutError:
-            raise BrokerTimeoutError(
-                f"connecting to the broker at {self.host}:{self.port} timed out"
-            ) from None
-        except OSError as exc:
-            raise BrokerConnectionError(
-                f"cannot connect to the broker at {self.host}:{self.port}: {exc.strerror or exc}"
-            ) from None
+        except OSError as exc:  # TimeoutError included
+            raise self._connect_error(exc) from None
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._reader, self._writer, self.broken = reader, writer, False
+        self._reader, self._writer = reader, writer
         self._timed_out = False
-        self._decoder = ResponseDecoder(self._max_response)
+        self._connected()
         address = writer.get_extra_info("sockname")[0]
         await self._run(session.handshake(address, self.client_name), self.connect_timeout)
         return self
@@ -137,10 +117,8 @@ class AsyncBrokerClient:
         timeout: float | None = None,
     ) -> SignOn:
         await self.open()
-        options = SessionOptions(self.cipher, self.rng, intro, user_info, context)
-        result = await self._run(session.sign_on(Credentials(access, verify), options), timeout)
-        self.signed_on, self.context = result, context
-        return result
+        steps = self._sign_on_steps(access, verify, context, intro, user_info)
+        return await self._run(steps, timeout)
 
     async def signon_setup(self, *, timeout: float | None = None) -> SignOnSetup:
         """XUS SIGNON SETUP alone (what :meth:`sign_on` does first)."""
@@ -151,16 +129,14 @@ class AsyncBrokerClient:
         self, access: str, verify: str, *, timeout: float | None = None
     ) -> tuple[int, tuple[str, ...]]:
         """XUS AV CODE alone: DUZ and VistA's post-sign-on lines, or a :class:`SignOnError`."""
-        steps = session.authenticate(Credentials(access, verify), self.cipher, self.rng)
-        return await self._run(steps, timeout)
+        return await self._run(self._authenticate_steps(access, verify), timeout)
 
     async def user_info(self, *, timeout: float | None = None) -> VistaUser:
         """XUS GET USER INFO."""
         return await self._run(session.user_info(), timeout)
 
     async def create_context(self, context: str, *, timeout: float | None = None) -> None:
-        await self._run(session.create_context(context, self.cipher, self.rng), timeout)
-        self.context = context
+        await self._run(self._context_steps(context), timeout)
 
     async def call(
         self,
@@ -213,19 +189,19 @@ class AsyncBrokerClient:
     async def _exchange(self, exchange: Exchange, deadline: float, limit: float) -> Reply:
         reader, writer = self._reader, self._writer
         if reader is None or writer is None or self.broken:
-            raise BrokerConnectionError("the broker connection is closed; open a new one")
+            raise closed_error()
         if not self._decoder.idle:
             await self._fail()
-            raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+            raise stray_bytes_error()
         if deadline <= self._now():  # nothing sent yet: the connection stays usable
-            raise BrokerTimeoutError(f"{exchange.label}: the timeout ran out before the request")
+            raise late_error(exchange.label)
         self._watch(deadline)
         try:
             writer.write(exchange.request)
             if writer.transport.get_write_buffer_size():
                 await writer.drain()
             while True:  # the decoder is idle: read before decoding
-                reply = self._decoder.feed(await reader.read(_RECV))
+                reply = self._decoder.feed(await reader.read(RECV_BYTES))
                 if reply is not None:
                     return reply
         except (BrokerConnectionError, ProtocolError, OSError) as exc:
@@ -235,9 +211,7 @@ class AsyncBrokerClient:
                     f"{exchange.label}: no complete answer within {limit} s"
                 ) from None
             if isinstance(exc, OSError):
-                raise BrokerConnectionError(
-                    f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
-                ) from None
+                raise io_error(exchange.label, exc) from None
             raise
         finally:
             self._deadline = None

@@ -20,54 +20,31 @@ from types import TracebackType
 from typing import TypeVar
 
 from rpc import session
-from rpc.cipher import CipherTable, RowChooser, get_table
-from rpc.errors import (
-    BrokerConnectionError,
-    BrokerError,
-    BrokerTimeoutError,
-    ProtocolError,
+from rpc.cipher import CipherTable, RowChooser
+from rpc.connection import (
+    DEFAULT_TIMEOUT,
+    RECV_BYTES,
+    ConnectionCore,
+    closed_error,
+    io_error,
+    late_error,
+    stray_bytes_error,
 )
-from rpc.protocol import DEFAULT_MAX_RESPONSE, Param, Reply, ResponseDecoder, RPCResult
-from rpc.session import Credentials, Exchange, SessionOptions, SignOn, SignOnSetup, VistaUser
+from rpc.errors import BrokerConnectionError, BrokerError, BrokerTimeoutError, ProtocolError
+from rpc.protocol import Param, Reply, RPCResult
+from rpc.session import Exchange, SignOn, SignOnSetup, VistaUser
 from rpc.wire import ReturnType
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 30.0
-_RECV = 65536
 
+class BrokerClient(ConnectionCore):
+    """One connection to a VistA RPC Broker (blocking); arguments as
+    :class:`~rpc.connection.ConnectionCore`."""
 
-class BrokerClient:
-    """One connection to a VistA RPC Broker (blocking).
-
-    ``cipher`` is a shipped table name (``"va"``, ``"worldvista"``) or a
-    :class:`~rpc.cipher.CipherTable`; ``rng`` fixes the cipher rows (tests only)."""
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float | None = None,
-        cipher: str | CipherTable = "va",
-        rng: RowChooser | None = None,
-        client_name: str | None = None,
-        max_response: int = DEFAULT_MAX_RESPONSE,
-    ) -> None:
-        self.host, self.port = host, port
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout if connect_timeout is not None else timeout
-        self.cipher = get_table(cipher) if isinstance(cipher, str) else cipher
-        self.rng = rng
-        self.client_name = client_name or socket.gethostname()
-        self._max_response = max_response
+    def _init_io(self) -> None:
         self._sock: socket.socket | None = None
         self._armed = 0.0
-        self._decoder = ResponseDecoder(max_response)
-        self.broken = False
-        self.signed_on: SignOn | None = None
-        self.context: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -77,19 +54,13 @@ class BrokerClient:
             return self
         try:
             sock = socket.create_connection((self.host, self.port), self.connect_timeout)
-        except TimeoutError:
-            raise BrokerTimeoutError(
-                f"connecting to the broker at {self.host}:{self.port} timed out"
-            ) from None
         except OSError as exc:
-            raise BrokerConnectionError(
-                f"cannot connect to the broker at {self.host}:{self.port}: {exc.strerror or exc}"
-            ) from None
+            raise self._connect_error(exc) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)  # blocking; timeouts are SO_RCVTIMEO/SO_SNDTIMEO (see _arm)
         self._armed = 0.0
-        self._sock, self.broken = sock, False
-        self._decoder = ResponseDecoder(self._max_response)
+        self._sock = sock
+        self._connected()
         address = sock.getsockname()[0]
         self._run(session.handshake(address, self.client_name), self.connect_timeout)
         return self
@@ -137,10 +108,7 @@ class BrokerClient:
     ) -> SignOn:
         """XUS SIGNON SETUP, [XUS INTRO MSG], XUS AV CODE, [XUS GET USER INFO], [CREATE CONTEXT]."""
         self.open()
-        options = SessionOptions(self.cipher, self.rng, intro, user_info, context)
-        result = self._run(session.sign_on(Credentials(access, verify), options), timeout)
-        self.signed_on, self.context = result, context
-        return result
+        return self._run(self._sign_on_steps(access, verify, context, intro, user_info), timeout)
 
     def signon_setup(self, *, timeout: float | None = None) -> SignOnSetup:
         """XUS SIGNON SETUP alone (what :meth:`sign_on` does first)."""
@@ -151,16 +119,14 @@ class BrokerClient:
         self, access: str, verify: str, *, timeout: float | None = None
     ) -> tuple[int, tuple[str, ...]]:
         """XUS AV CODE alone: DUZ and VistA's post-sign-on lines, or a :class:`SignOnError`."""
-        steps = session.authenticate(Credentials(access, verify), self.cipher, self.rng)
-        return self._run(steps, timeout)
+        return self._run(self._authenticate_steps(access, verify), timeout)
 
     def user_info(self, *, timeout: float | None = None) -> VistaUser:
         """XUS GET USER INFO."""
         return self._run(session.user_info(), timeout)
 
     def create_context(self, context: str, *, timeout: float | None = None) -> None:
-        self._run(session.create_context(context, self.cipher, self.rng), timeout)
-        self.context = context
+        self._run(self._context_steps(context), timeout)
 
     def call(
         self,
@@ -210,24 +176,24 @@ class BrokerClient:
     def _exchange(self, exchange: Exchange, deadline: float, wait: float) -> Reply:
         sock = self._sock
         if sock is None or self.broken:
-            raise BrokerConnectionError("the broker connection is closed; open a new one")
+            raise closed_error()
         if not self._decoder.idle:
             self._fail()
-            raise ProtocolError("unexpected bytes from the server between responses", offset=0)
+            raise stray_bytes_error()
         if wait <= 0:  # nothing sent yet: the connection stays usable
-            raise BrokerTimeoutError(f"{exchange.label}: the timeout ran out before the request")
+            raise late_error(exchange.label)
         try:
             if wait != self._armed:
                 self._arm(sock, wait)
             try:
                 sock.sendall(exchange.request)
-                reply = self._decoder.feed(sock.recv(_RECV))
+                reply = self._decoder.feed(sock.recv(RECV_BYTES))
                 while reply is None:  # more to read: wait only what is left
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise BrokerTimeoutError("no complete answer within the timeout")
                     self._arm(sock, left)
-                    reply = self._decoder.feed(sock.recv(_RECV))
+                    reply = self._decoder.feed(sock.recv(RECV_BYTES))
             except BlockingIOError:  # SO_SNDTIMEO / SO_RCVTIMEO expired
                 raise BrokerTimeoutError("no complete answer within the timeout") from None
             return reply
@@ -239,9 +205,7 @@ class BrokerClient:
             raise
         except OSError as exc:
             self._fail()
-            raise BrokerConnectionError(
-                f"{exchange.label}: connection to the broker failed: {exc.strerror or exc}"
-            ) from None
+            raise io_error(exchange.label, exc) from None
 
     def _arm(self, sock: socket.socket, seconds: float) -> None:
         """Kernel-enforced send/receive timeouts on a blocking socket (SO_SNDTIMEO and
