@@ -64,12 +64,18 @@ class PoolStats:
     replaced: int
 
 
-class BrokerPool(Generic[C]):
-    """A thread-safe pool of blocking clients."""
+K = TypeVar("K")
+F = TypeVar("F")
+
+
+class _PoolCore(Generic[K, F]):
+    """What both pools decide the same way: the slots, when an idle connection needs a health
+    check, and what a returned or retried connection means.  The faces hold the lock (a
+    thread or an asyncio condition) around the calls marked so, and do the I/O."""
 
     def __init__(
         self,
-        factory: Callable[[], C],
+        factory: F,
         size: int = 4,
         *,
         acquire_timeout: float = 10.0,
@@ -81,42 +87,93 @@ class BrokerPool(Generic[C]):
         self.size = size
         self.acquire_timeout = acquire_timeout
         self.health_interval = health_interval
-        self._idle: list[_Idle[C]] = []
+        self._idle: list[_Idle[K]] = []
         self._open = 0
         self._created = 0
         self._replaced = 0
         self._closed = False
+
+    def _stats(self) -> PoolStats:
+        return PoolStats(self.size, self._open, len(self._idle), self._created, self._replaced)
+
+    def _can_take(self) -> bool:
+        """Whether :meth:`_take` answers now (lock held)."""
+        return self._closed or bool(self._idle) or self._open < self.size
+
+    def _take(self) -> _Idle[K] | None:
+        """An idle connection, or None for a slot reserved for a new one (lock held, after
+        :meth:`_can_take`); a closed pool refuses."""
+        if self._closed:
+            raise PoolError("the broker pool is closed")
+        if self._idle:
+            return self._idle.pop()
+        self._open += 1
+        return None
+
+    def _busy_error(self) -> PoolTimeoutError:
+        return PoolTimeoutError(f"no broker connection free within the wait ({self.size} in use)")
+
+    def _fresh(self, idle: _Idle[K]) -> bool:
+        """Idle for less than ``health_interval``: handed out without XWB IM HERE."""
+        return time.monotonic() - idle.since < self.health_interval
+
+    def _freed(self, replaced: bool) -> None:
+        """A connection's slot is free again (lock held)."""
+        self._open -= 1
+        self._replaced += int(replaced)
+
+    def _park(self, client: K) -> None:
+        """A healthy connection back in the idle list (lock held)."""
+        self._idle.append(_Idle(client, time.monotonic()))
+
+    def _drain(self) -> list[_Idle[K]]:
+        """Close the pool: the idle connections, for the face to close (lock held)."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        return idle
+
+
+def _retry(exc: BrokerConnectionError, reused: bool, attempt: int) -> None:
+    """A dropped connection is retried once, and only when it was reused (a fresh one that
+    fails did reach the server, or the server is gone): anything else re-raises."""
+    if not (reused and attempt == 1):
+        raise exc
+
+
+class BrokerPool(_PoolCore[C, Callable[[], C]]):
+    """A thread-safe pool of blocking clients."""
+
+    def __init__(
+        self,
+        factory: Callable[[], C],
+        size: int = 4,
+        *,
+        acquire_timeout: float = 10.0,
+        health_interval: float = 30.0,
+    ) -> None:
+        super().__init__(
+            factory, size, acquire_timeout=acquire_timeout, health_interval=health_interval
+        )
         self._cond = threading.Condition()
 
     def stats(self) -> PoolStats:
         with self._cond:
-            return PoolStats(self.size, self._open, len(self._idle), self._created, self._replaced)
+            return self._stats()
 
     def acquire(self, timeout: float | None = None) -> tuple[C, bool]:
         """A healthy client and whether it was reused; give it back with :meth:`release`."""
         deadline = time.monotonic() + (self.acquire_timeout if timeout is None else timeout)
         while True:
             with self._cond:
-                while True:
-                    if self._closed:
-                        raise PoolError("the broker pool is closed")
-                    idle: _Idle[C] | None
-                    if self._idle:
-                        idle = self._idle.pop()
-                        break
-                    if self._open < self.size:
-                        self._open += 1
-                        idle = None
-                        break
+                while not self._can_take():
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise PoolTimeoutError(
-                            f"no broker connection free within the wait ({self.size} in use)"
-                        )
+                        raise self._busy_error()
                     self._cond.wait(left)
+                idle = self._take()
             if idle is None:
                 return self._create(), False
-            if time.monotonic() - idle.since < self.health_interval or self._healthy(idle.client):
+            if self._fresh(idle) or self._healthy(idle.client):
                 return idle.client, True
             self._discard(idle.client, replaced=True)
 
@@ -146,8 +203,7 @@ class BrokerPool(Generic[C]):
             pass
         finally:
             with self._cond:
-                self._open -= 1
-                self._replaced += int(replaced)
+                self._freed(replaced)
                 self._cond.notify()
 
     def release(self, client: C) -> None:
@@ -155,7 +211,7 @@ class BrokerPool(Generic[C]):
             self._discard(client, replaced=client.broken)
             return
         with self._cond:
-            self._idle.append(_Idle(client, time.monotonic()))
+            self._park(client)
             self._cond.notify()
 
     @contextmanager
@@ -173,9 +229,8 @@ class BrokerPool(Generic[C]):
             client, reused = self.acquire(timeout)
             try:
                 return work(client)
-            except BrokerConnectionError:
-                if not (reused and attempt == 1):
-                    raise
+            except BrokerConnectionError as exc:
+                _retry(exc, reused, attempt)
             finally:
                 self.release(client)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -194,8 +249,7 @@ class BrokerPool(Generic[C]):
 
     def close(self) -> None:
         with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
+            idle = self._drain()
             self._cond.notify_all()
         for item in idle:
             self._discard(item.client)
@@ -207,7 +261,7 @@ class BrokerPool(Generic[C]):
         self.close()
 
 
-class AsyncBrokerPool(Generic[A]):
+class AsyncBrokerPool(_PoolCore[A, Callable[[], Awaitable[A]]]):
     """The same pool for asyncio clients (one event loop)."""
 
     def __init__(
@@ -218,21 +272,13 @@ class AsyncBrokerPool(Generic[A]):
         acquire_timeout: float = 10.0,
         health_interval: float = 30.0,
     ) -> None:
-        if size < 1:
-            raise PoolError("a pool needs at least one connection")
-        self._factory = factory
-        self.size = size
-        self.acquire_timeout = acquire_timeout
-        self.health_interval = health_interval
-        self._idle: list[_Idle[A]] = []
-        self._open = 0
-        self._created = 0
-        self._replaced = 0
-        self._closed = False
+        super().__init__(
+            factory, size, acquire_timeout=acquire_timeout, health_interval=health_interval
+        )
         self._cond = asyncio.Condition()
 
     def stats(self) -> PoolStats:
-        return PoolStats(self.size, self._open, len(self._idle), self._created, self._replaced)
+        return self._stats()
 
     async def acquire(self, timeout: float | None = None) -> tuple[A, bool]:
         limit = self.acquire_timeout if timeout is None else timeout
@@ -240,26 +286,15 @@ class AsyncBrokerPool(Generic[A]):
             async with asyncio.timeout(limit):
                 while True:
                     async with self._cond:
-                        await self._cond.wait_for(
-                            lambda: self._closed or bool(self._idle) or self._open < self.size
-                        )
-                        if self._closed:
-                            raise PoolError("the broker pool is closed")
-                        if self._idle:
-                            idle: _Idle[A] | None = self._idle.pop()
-                        else:
-                            self._open += 1
-                            idle = None
+                        await self._cond.wait_for(self._can_take)
+                        idle = self._take()
                     if idle is None:
                         return await self._create(), False
-                    fresh = time.monotonic() - idle.since < self.health_interval
-                    if fresh or await self._healthy(idle.client):
+                    if self._fresh(idle) or await self._healthy(idle.client):
                         return idle.client, True
                     await self._discard(idle.client, replaced=True)
         except TimeoutError:
-            raise PoolTimeoutError(
-                f"no broker connection free within the wait ({self.size} in use)"
-            ) from None
+            raise self._busy_error() from None
 
     async def _create(self) -> A:
         try:
@@ -286,8 +321,7 @@ class AsyncBrokerPool(Generic[A]):
             pass
         finally:
             async with self._cond:
-                self._open -= 1
-                self._replaced += int(replaced)
+                self._freed(replaced)
                 self._cond.notify()
 
     async def release(self, client: A) -> None:
@@ -295,7 +329,7 @@ class AsyncBrokerPool(Generic[A]):
             await self._discard(client, replaced=client.broken)
             return
         async with self._cond:
-            self._idle.append(_Idle(client, time.monotonic()))
+            self._park(client)
             self._cond.notify()
 
     @asynccontextmanager
@@ -311,17 +345,15 @@ class AsyncBrokerPool(Generic[A]):
             client, reused = await self.acquire(timeout)
             try:
                 return await work(client)
-            except BrokerConnectionError:
-                if not (reused and attempt == 1):
-                    raise
+            except BrokerConnectionError as exc:
+                _retry(exc, reused, attempt)
             finally:
                 await self.release(client)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
         async with self._cond:
-            self._closed = True
-            idle, self._idle = self._idle, []
+            idle = self._drain()
             self._cond.notify_all()
         for item in idle:
             await self._discard(item.client)
