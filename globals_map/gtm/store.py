@@ -431,17 +431,22 @@ class GtmStore(UndoTransactions):
         nsubs = normalize_subscripts(subs)
         pk = pack_subscripts(nsubs)
         vb = encode_m(check_value(value))
+        self._write_node(g, pk, lambda ci: ci.set(g, pk, vb))
+
+    def _write_node(self, g: bytes, pk: bytes, write: Callable[[EngineCalls], object]) -> None:
+        """One node's SET or ZKILL (``write``); inside :meth:`transaction` the old value is
+        read in the same job and logged for the undo step."""
         with self._mutex:
             if self._undo is None:
-                self._run(lambda ci: ci.set(g, pk, vb))
+                self._run(write)
                 return
 
-            def set_keep_old(ci: EngineCalls) -> tuple[int, bytes]:
+            def write_keep_old(ci: EngineCalls) -> tuple[int, bytes]:
                 old = ci.get(g, pk)
-                ci.set(g, pk, vb)
+                write(ci)
                 return old
 
-            d, old = self._run(set_keep_old)
+            d, old = self._run(write_keep_old)
             self._undo.append(("value", g, pk, old if d % 2 else None))
 
     def set_many(self, items: Iterable[tuple[str, Sequence[Subscript], str]]) -> int:
@@ -522,18 +527,7 @@ class GtmStore(UndoTransactions):
     def kill_node(self, name: str, subs: Sequence[Subscript] = ()) -> None:
         g = _g(name)
         pk = pack_subscripts(normalize_subscripts(subs))
-        with self._mutex:
-            if self._undo is None:
-                self._run(lambda ci: ci.kill(g, pk, True))
-                return
-
-            def zkill_keep_old(ci: EngineCalls) -> tuple[int, bytes]:
-                old = ci.get(g, pk)
-                ci.kill(g, pk, True)
-                return old
-
-            d, old = self._run(zkill_keep_old)
-            self._undo.append(("value", g, pk, old if d % 2 else None))
+        self._write_node(g, pk, lambda ci: ci.kill(g, pk, True))
 
     def kill_all(self) -> int:
         """KILL every global of the database (tests start each case from an empty store)."""
