@@ -59,6 +59,18 @@ def _sub_bytes(sub: Subscript) -> bytes:
     return subscript_bytes(normalize_subscript(sub))
 
 
+def _child_at(tree: SortedDict, idx: int, pkey: NodeKey, depth: int) -> str | None:
+    """The subscript at ``depth`` of the node at ``idx``, when that node lies strictly below
+    the parent keyed ``pkey`` ($ORDER's answer in either direction); else None."""
+    if idx < 0 or idx >= len(tree):
+        return None
+    key, (subs, _value) = tree.peekitem(idx)
+    if len(key) > len(pkey) and key.startswith(pkey):
+        child: str = subs[depth]
+        return child
+    return None
+
+
 class LockTimeoutError(StoreError):
     """An M LOCK was not granted within its timeout."""
 
@@ -139,13 +151,7 @@ class MemoryStore(UndoLog[_UndoRecord]):
                 idx = tree.bisect_right(pkey + _sub_bytes(after) + BYTES_AFTER_ALL)
             else:
                 idx = tree.bisect_right(pkey)
-            if idx >= len(tree):
-                return None
-            key, (subs, _value) = tree.peekitem(idx)
-            if len(key) > len(pkey) and key.startswith(pkey):
-                child: str = subs[depth]
-                return child
-            return None
+            return _child_at(tree, idx, pkey, depth)
 
     def prev_subscript(
         self, name: str, parent: Sequence[Subscript], before: str | None = None
@@ -157,14 +163,7 @@ class MemoryStore(UndoLog[_UndoRecord]):
             if tree is None:
                 return None
             bound = pkey + (_sub_bytes(before) if before else BYTES_AFTER_ALL)
-            idx = tree.bisect_left(bound) - 1
-            if idx < 0:
-                return None
-            key, (subs, _value) = tree.peekitem(idx)
-            if len(key) > len(pkey) and key.startswith(pkey):
-                child: str = subs[depth]
-                return child
-            return None
+            return _child_at(tree, tree.bisect_left(bound) - 1, pkey, depth)
 
     def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:
         key = _keyed(subs)[1]
