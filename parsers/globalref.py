@@ -2,9 +2,9 @@
 open roots FileMan stores (``^DPT(`` and ``^DIC(5,`` in ``^DIC(file,0,"GL")``; ``GMR(120.8,``
 in a pointer field's DD piece 3; ``1;GMRD(120.82,`` as a variable-pointer value).
 
-The grammar is ``globalref.lark``.  Only literals are accepted (numbers, quoted strings,
-``$C(...)``): a reference with variables or indirection is refused, because we never evaluate
-M code taken from data.
+The grammar is ``globalref.lark`` (its literals are ``mliteral.lark``'s, shared with ZWR). Only
+literals are accepted (numbers, quoted strings, ``$C(...)``): a reference with variables or
+indirection is refused, because we never evaluate M code taken from data.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from typing import NamedTuple
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from parsers.errors import ParseError
-from parsers.mstring import AT_END, LiteralError, LiteralTransformer, Located, format_m_value
+from parsers.mstring import (
+    AT_END,
+    LITERAL_TERMINALS,
+    LiteralError,
+    LiteralTransformer,
+    Located,
+    format_m_value,
+)
 
 MAX_NAME_LENGTH = 31
 
@@ -91,11 +98,7 @@ _PARSER = Lark.open(
 )
 
 _READABLE = {
-    "NAME": "a global name",
-    "NUMBER": "a number",
-    "STRING": "a quoted string",
-    "CHARFN": "$C(",
-    "INT": "a character code",
+    **LITERAL_TERMINALS,
     "LPAR": "'('",
     "RPAR": "')'",
     "COMMA": "','",

@@ -113,7 +113,16 @@ def join_pieces(pieces: Sequence[str | bytes]) -> str:
     return decode_m(b"".join(p if isinstance(p, bytes) else encode_m(p) for p in pieces))
 
 
-# -- the literal part of our lark grammars (zwr.lark, globalref.lark) ------------------------
+# -- the literal part of our lark grammars (mliteral.lark, imported by zwr.lark and
+# globalref.lark) ------------------------------------------------------------------------------
+#: How parse errors name the terminals of mliteral.lark.
+LITERAL_TERMINALS = {
+    "NAME": "a global name",
+    "NUMBER": "a number",
+    "STRING": "a quoted string",
+    "CHARFN": "$C(",
+    "INT": "a character code",
+}
 #: A value with the 1-based column where it starts (so errors can point at it).
 Located = tuple[str, int]
 Piece = tuple[str | bytes, int]

@@ -2,11 +2,11 @@
 
 A ZWR file is two header lines (a free-text title, then a line ending in ``ZWR``, with or
 without a date before it) and one node per line: ``^NAME(sub,...)=value``.  The grammar in
-``zwr.lark`` is the definition; :func:`parse_zwr` first tries a compiled regular expression for
-the common line shape (numeric and plain quoted subscripts, a plain value) because a 1M-node
-load spends its time here, and falls back to the grammar for everything else.  Tests check
-that both paths agree (tests/parsers/test_zwr.py); every error comes from the grammar path and
-names source, line and column and shows the text.
+``zwr.lark`` (its literals from ``mliteral.lark``) is the definition; :func:`parse_zwr` first
+tries a compiled regular expression for the common line shape (numeric and plain quoted
+subscripts, a plain value) because a 1M-node load spends its time here, and falls back to the
+grammar for everything else.  Tests check that both paths agree (tests/parsers/test_zwr.py);
+every error comes from the grammar path and names source, line and column and shows the text.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedT
 
 from parsers.errors import ParseError
 from parsers.mstring import (
+    LITERAL_TERMINALS,
     LiteralError,
     LiteralTransformer,
     Located,
@@ -85,11 +86,7 @@ _PARSER = Lark.open(
 )
 
 _TERMINAL_NAMES = {
-    "NAME": "a global name",
-    "NUMBER": "a number",
-    "STRING": "a quoted string",
-    "CHARFN": "$C(",
-    "INT": "a character code",
+    **LITERAL_TERMINALS,
     "$END": "end of line",
 }
 
