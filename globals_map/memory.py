@@ -21,7 +21,8 @@ from contextlib import contextmanager
 
 from sortedcontainers import SortedDict
 
-from globals_map.errors import StoreError
+from globals_map.locktable import LockTimeoutError as LockTimeoutError  # re-exported
+from globals_map.locktable import ThreadLockTable
 from globals_map.store import (
     MAX_VALUE_BYTES,
     NodeItem,
@@ -71,10 +72,6 @@ def _child_at(tree: SortedDict, idx: int, pkey: NodeKey, depth: int) -> str | No
     return None
 
 
-class LockTimeoutError(StoreError):
-    """An M LOCK was not granted within its timeout."""
-
-
 class MemoryStore(UndoLog[_UndoRecord]):
     """GlobalStore held in process memory (the embedded default and the demo's home)."""
 
@@ -85,8 +82,7 @@ class MemoryStore(UndoLog[_UndoRecord]):
         self._mutex = threading.RLock()
         self._undo: list[_UndoRecord] | None = None
         self._marks: list[int] = []
-        self._locks: dict[tuple[str, Subscripts], tuple[int, int]] = {}
-        self._lock_cond = threading.Condition(threading.Lock())
+        self._locks = ThreadLockTable()
         #: Writes so far, per global and in all (see :meth:`generation`).
         self._gens: dict[str, int] = {}
         self._total = 0
@@ -310,37 +306,13 @@ class MemoryStore(UndoLog[_UndoRecord]):
     def lock(
         self, name: str, subs: Sequence[Subscript] = (), timeout: float = 10.0
     ) -> Iterator[None]:
-        target = (normalize_name(name), normalize_subscripts(subs))
-        me = threading.get_ident()
-        deadline = time.monotonic() + max(timeout, 0.0)
-        with self._lock_cond:
-            while self._conflicts(target, me):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise LockTimeoutError(f"LOCK on ^{target[0]} not granted in {timeout}s")
-                self._lock_cond.wait(left)
-            owner, count = self._locks.get(target, (me, 0))
-            self._locks[target] = (owner, count + 1)
+        """Incremental LOCK on a node for this thread (globals_map.locktable)."""
+        target = (b"^" + normalize_name(name).encode(), _keyed(subs)[1])
+        self._locks.acquire(target, time.monotonic() + max(timeout, 0.0), timeout)
         try:
             yield
         finally:
-            with self._lock_cond:
-                owner, count = self._locks[target]
-                if count <= 1:
-                    del self._locks[target]
-                else:
-                    self._locks[target] = (owner, count - 1)
-                self._lock_cond.notify_all()
-
-    def _conflicts(self, target: tuple[str, Subscripts], me: int) -> bool:
-        name, subs = target
-        for (lname, lsubs), (owner, _count) in self._locks.items():
-            if owner == me or lname != name:
-                continue
-            n = min(len(lsubs), len(subs))
-            if lsubs[:n] == subs[:n]:
-                return True
-        return False
+            self._locks.release(target)
 
     def close(self) -> None:
         with self._mutex:

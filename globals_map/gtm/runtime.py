@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from globals_map.errors import StoreError
 from globals_map.gtm.calls import EngineCalls
-from globals_map.gtm.locktable import ThreadLockTable
+from globals_map.locktable import ThreadLockTable
 
 T = TypeVar("T")
 _Job = tuple[Callable[[EngineCalls], Any], "concurrent.futures.Future[Any] | None", list[Any]]

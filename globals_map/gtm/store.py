@@ -48,7 +48,7 @@ from globals_map.gtm.packing import (
 )
 from globals_map.gtm.runtime import GtmRuntime, get_runtime
 from globals_map.gtm.undo import Undo, UndoTransactions
-from globals_map.memory import LockTimeoutError
+from globals_map.locktable import LockTimeoutError
 from globals_map.store import (
     NodeItem,
     Subscript,

@@ -1,10 +1,11 @@
-"""Which thread of this process holds which M LOCK: the part of LOCK that GT.M cannot see.
+"""Which thread of this process holds which M LOCK: incremental locks per thread, as M has them.
 
-GT.M's LOCK belongs to the process, so two threads of one process would both "hold" the same
-lock.  This table gives each thread its own incremental locks (a node conflicts with its
-ancestors and descendants, as in M) before the store asks GT.M, which then keeps other
-processes out.  Targets are (global name, packed subscripts): packing is self-delimiting, so
-a byte prefix of a packed key is an ancestor.
+MemoryStore's LOCK is this table alone.  GT.M's LOCK belongs to the process, so two threads of
+one process would both "hold" the same lock: the engine stores take this table first (each
+thread its own incremental locks) and then ask GT.M, which keeps other processes out.  A node
+conflicts with its ancestors and descendants, as in M.  Targets are (a name ending in the
+caret-prefixed global name, its subscripts as a prefix-free byte key: GT.M's packing or
+:func:`parsers.collation.node_bytes`), so a byte prefix of a key is an ancestor.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from __future__ import annotations
 import threading
 import time
 
-from globals_map.memory import LockTimeoutError
+from globals_map.errors import StoreError
 
+#: (b"^NAME", or database + b"\0" + b"^NAME"; the subscripts' prefix-free byte key).
 Target = tuple[bytes, bytes]
+
+
+class LockTimeoutError(StoreError):
+    """An M LOCK was not granted within its timeout."""
 
 
 class ThreadLockTable:
