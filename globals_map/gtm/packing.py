@@ -33,15 +33,7 @@ def pack_subscripts(subs: Iterable[str]) -> bytes:
 
 def unpack_subscripts(data: bytes) -> Subs:
     """Inverse of :func:`pack_subscripts` (used for ``$QUERY`` answers)."""
-    subs: list[str] = []
-    pos = 0
-    while pos < len(data):
-        comma = data.index(b",", pos)
-        length = int(data[pos:comma])
-        start = comma + 1
-        subs.append(decode_m(data[start : start + length]))
-        pos = start + length
-    return tuple(subs)
+    return tuple(map(decode_m, unpack_subscripts_bytes(data)))
 
 
 def pack_set(g: bytes, pk: bytes, value: bytes) -> bytes:
