@@ -13,13 +13,27 @@ from __future__ import annotations
 import gc
 import operator
 from collections.abc import Iterable
+from functools import lru_cache
 
+from globals_map.store import normalize_name
 from parsers.collation import decode_m, encode_m
 
 Subs = tuple[str, ...]
 
 #: The value placeholder for "too large for this bulk call, GET it".
 OVERSIZE = "\x02"
+
+
+def packed_name(name: str) -> bytes:
+    """The validated global name with its caret, as the routine takes it."""
+    if type(name) is not str:
+        normalize_name(name)  # raises the typed error
+    return _caret_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _caret_name(name: str) -> bytes:
+    return b"^" + normalize_name(name).encode("ascii")
 
 
 def pack_subscripts(subs: Iterable[str]) -> bytes:

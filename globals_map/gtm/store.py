@@ -1,11 +1,9 @@
 """``GtmStore``: the GlobalStore contract on a GT.M database, in-process.
 
 Every call becomes one job for the process's GT.M thread (:mod:`globals_map.gtm.runtime`);
-batch operations (``read_subtree``, ``set_many``) move many nodes per call-in.  A whole-subtree
-read is one job in which the engine thread walks chunk after chunk while another thread decodes
-(measured on 1M nodes: from 0.15-0.38x to 0.3-0.6x of the native M ``$ORDER`` walk, the spread
-being the shared machine's load); ``iter_subtree`` asks for one chunk ahead instead, because
-its caller's code runs between chunks.  Names are validated here (:func:`normalize_name`)
+batch operations (``read_subtree``, ``set_many``) move many nodes per call-in; the bulk reads
+(one job walking a whole subtree while another thread decodes) are :mod:`globals_map.gtm.bulk`.
+Names are validated here (:func:`normalize_name`)
 before they reach M; subscripts and values travel as data (:mod:`globals_map.gtm.packing`).
 GT.M decides which subscripts are numbers by the same canonical rule as :mod:`parsers.canonical`
 (a test pins the agreement), so order matches :class:`~globals_map.memory.MemoryStore` exactly.
@@ -20,127 +18,43 @@ without blocking the GT.M thread and retried until the timeout.
 from __future__ import annotations
 
 import concurrent.futures
-import gc
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 from globals_map.errors import EngineError, TransactionError
 from globals_map.gtm.binding import MAX_STRING, CallIns
+from globals_map.gtm.bulk import BulkReads
 from globals_map.gtm.calls import EngineCalls
 from globals_map.gtm.environment import GtmEnvironment, discover
 from globals_map.gtm.jobs import names_job, set_job, set_many_job
 from globals_map.gtm.packing import (
-    ESCAPED,
     pack_set,
     pack_subscripts,
-    parse_records,
-    read_header,
-    separators_agree,
-    split_read,
+    packed_name,
     unpack_subscripts,
 )
 from globals_map.gtm.runtime import GtmRuntime, get_runtime
 from globals_map.gtm.undo import Undo, UndoTransactions
 from globals_map.locktable import LockTimeoutError
 from globals_map.store import (
-    NodeItem,
     Subscript,
     Subscripts,
     check_value,
-    normalize_name,
     normalize_subscripts,
 )
-from parsers.collation import decode_m, encode_m, node_key
+from parsers.collation import decode_m, encode_m
 
 T = TypeVar("T")
 
-#: Bytes per bulk-read call-in (GT.M strings stop at 1 MiB).
-READ_CHUNK_BYTES = 64 * 1024
 #: Bytes per set_many packet.
 SET_PACKET_BYTES = 256 * 1024
 
 
-def _g(name: str) -> bytes:
-    """The validated global name with its caret, as the routine takes it."""
-    if type(name) is not str:
-        normalize_name(name)  # raises the typed error
-    return _caret_name(name)
-
-
-@lru_cache(maxsize=4096)
-def _caret_name(name: str) -> bytes:
-    return b"^" + normalize_name(name).encode("ascii")
-
-
-def _read_chunk(
-    ci: EngineCalls, g: bytes, pk: bytes, start: bytes, mode: int, limit: int, cap: int
-) -> tuple[int, bytes]:
-    """One bulk-read chunk: unescaped first (the common case, and the cheap one for M), read
-    again escaped when a field held a separator byte (:func:`separators_agree`)."""
-    count, raw = ci.read(g, pk, start, mode, limit, cap)
-    if not separators_agree(raw, count):
-        count, raw = ci.read(g, pk, start, mode + ESCAPED, limit, cap)
-    return count, raw
-
-
-def _walk_job(
-    g: bytes,
-    pk: bytes,
-    mode: int,
-    start: bytes,
-    limit: int,
-    raws: queue.SimpleQueue[bytes | BaseException | None],
-) -> Callable[[EngineCalls], None]:
-    """A job that reads a whole subtree chunk after chunk, putting each chunk's records on
-    ``raws`` (then None; or the error that stopped it).  The queue is unbounded, so the job
-    never waits for its reader: the engine thread is free again as soon as the walk is over."""
-
-    def job(ci: EngineCalls) -> None:
-        m, s, left = mode, start, limit
-        try:
-            while True:
-                count, raw = _read_chunk(ci, g, pk, s, m, left, READ_CHUNK_BYTES)
-                more, cont, body_at = read_header(raw)
-                raws.put(raw[body_at:])
-                if limit:
-                    left -= count
-                if not more or (limit and left <= 0):
-                    break
-                m, s = more, cont
-        except BaseException as exc:
-            raws.put(exc)
-            raise
-        raws.put(None)
-
-    return job
-
-
-def _decode_into(
-    raws: queue.SimpleQueue[bytes | BaseException | None],
-    out: list[NodeItem],
-    late: list[tuple[int, Subscripts]],
-) -> None:
-    """Decode the chunks of a walk job onto ``out`` until the job ends the queue; ``late``
-    gets the positions (and subscripts) of values left out as too large."""
-    while True:
-        raw = raws.get()
-        if raw is None:
-            return
-        if isinstance(raw, BaseException):
-            raise raw
-        items, oversize = parse_records(raw)
-        late.extend((len(out) + i, items[i][0]) for i in oversize)
-        out.extend(items)
-
-
-class GtmStore(UndoTransactions):
+class GtmStore(BulkReads, UndoTransactions):
     """GlobalStore on a GT.M database through the call-in interface."""
 
     backend = "gtm"
@@ -214,20 +128,20 @@ class GtmStore(UndoTransactions):
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, name: str, subs: Sequence[Subscript] = ()) -> str | None:
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         d, value = self._run(lambda ci: ci.get(g, pk))
         return decode_m(value) if d % 2 else None
 
     def data(self, name: str, subs: Sequence[Subscript] = ()) -> int:
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         return self._run(lambda ci: ci.data(g, pk))
 
     def _order(
         self, name: str, parent: Sequence[Subscript], start: str | None, direction: int
     ) -> str | None:
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(parent))
         sb = encode_m(start) if start else b""
         found = self._run(lambda ci: ci.order(g, pk, sb, direction))
@@ -244,176 +158,10 @@ class GtmStore(UndoTransactions):
         return self._order(name, parent, before, -1)
 
     def next_node(self, name: str, subs: Sequence[Subscript] = ()) -> Subscripts | None:
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         found = self._run(lambda ci: ci.query(g, pk))
         return None if found is None else unpack_subscripts(found)
-
-    def read_subtree(
-        self,
-        name: str,
-        subs: Sequence[Subscript] = (),
-        *,
-        after: Sequence[Subscript] | None = None,
-        limit: int | None = None,
-    ) -> list[NodeItem]:
-        """The whole subtree at once: the engine thread walks it in one job, chunk after chunk
-        with no hand-off between chunks, while this thread decodes the chunks already read.
-
-        (:meth:`iter_subtree` cannot work this way: its caller runs code between chunks that
-        may need the engine thread, so it asks for one chunk at a time.)
-        """
-        plan = self._plan(name, subs, after, limit)
-        if plan is None:
-            return []
-        g, pk, mode, start, left = plan
-        out: list[NodeItem] = []
-        late: list[tuple[int, Subscripts]] = []
-        # The cyclic GC is paused for the whole read: the result is a growing heap of fresh
-        # tuples that full collections would walk again and again (measured: up to 1.7x).
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            with self._mutex:
-                raws: queue.SimpleQueue[bytes | BaseException | None] = queue.SimpleQueue()
-                if self._rt.dedicated:
-                    walk = self._rt.submit(self._bind(_walk_job(g, pk, mode, start, left, raws)))
-                    _decode_into(raws, out, late)
-                    walk.result()
-                else:
-                    self._walk_beside_decoder(g, pk, mode, start, left, raws, out, late)
-                # Values too large to share a chunk: fetched once the walk is over (the engine
-                # thread was busy with it until now).
-                for i, subs_i in late:
-                    out[i] = (subs_i, self.get(name, subs_i) or "")
-        finally:
-            if enabled:
-                gc.enable()
-        return out
-
-    def _walk_beside_decoder(
-        self,
-        g: bytes,
-        pk: bytes,
-        mode: int,
-        start: bytes,
-        limit: int,
-        raws: queue.SimpleQueue[bytes | BaseException | None],
-        out: list[NodeItem],
-        late: list[tuple[int, Subscripts]],
-    ) -> None:
-        """Caller mode: this thread is the GT.M thread, so it walks while a helper thread
-        decodes.  The first chunk is read alone: most reads fit in one chunk and need no
-        thread."""
-        count, raw = self._run(
-            lambda ci: _read_chunk(ci, g, pk, start, mode, limit, READ_CHUNK_BYTES)
-        )
-        more, cont, body_at = read_header(raw)
-        raws.put(raw[body_at:])
-        left = limit - count if limit else 0
-        if not more or (limit and left <= 0):
-            raws.put(None)
-            _decode_into(raws, out, late)
-            return
-        failed: list[BaseException] = []
-
-        def decode() -> None:
-            try:
-                _decode_into(raws, out, late)
-            except BaseException as exc:
-                failed.append(exc)
-
-        helper = threading.Thread(target=decode, name="gtm-decode", daemon=True)
-        helper.start()
-        try:
-            self._run(_walk_job(g, pk, more, cont, left, raws))
-        finally:
-            helper.join()  # the job ends the queue (None or its error) whatever happens
-        if failed:
-            raise failed[0]
-
-    def iter_subtree(
-        self,
-        name: str,
-        subs: Sequence[Subscript] = (),
-        *,
-        after: Sequence[Subscript] | None = None,
-        limit: int | None = None,
-        chunk_bytes: int = READ_CHUNK_BYTES,
-    ) -> Iterator[NodeItem]:
-        """The nodes of a subtree, read in chunks of about ``chunk_bytes`` per call-in.
-
-        The store's mutex is held until the iterator is exhausted or closed.
-        """
-        for chunk in self._chunks(name, subs, after, limit, chunk_bytes):
-            yield from chunk
-
-    def _plan(
-        self,
-        name: str,
-        subs: Sequence[Subscript],
-        after: Sequence[Subscript] | None,
-        limit: int | None,
-    ) -> tuple[bytes, bytes, int, bytes, int] | None:
-        """(global, packed base, first mode, packed start node, node limit or 0) of a bulk read,
-        or None when nothing can be read."""
-        g = _g(name)
-        base = normalize_subscripts(subs)
-        pk = pack_subscripts(base)
-        mode, start = 0, b""
-        if after is not None:
-            asubs = normalize_subscripts(after)
-            if asubs[: len(base)] == base:
-                mode, start = 1, pack_subscripts(asubs)
-            elif node_key(asubs) > node_key(base):
-                return None
-        if limit is not None and limit <= 0:
-            return None
-        return g, pk, mode, start, 0 if limit is None else limit
-
-    def _chunks(
-        self,
-        name: str,
-        subs: Sequence[Subscript],
-        after: Sequence[Subscript] | None,
-        limit: int | None,
-        cap: int,
-    ) -> Iterator[list[NodeItem]]:
-        plan = self._plan(name, subs, after, limit)
-        if plan is None:
-            return
-        g, pk, mode, start, left = plan
-
-        def reader(
-            m: int, s: bytes, lim: int, started: threading.Event
-        ) -> Callable[[EngineCalls], tuple[int, bytes]]:
-            def job(ci: EngineCalls) -> tuple[int, bytes]:
-                started.set()
-                return _read_chunk(ci, g, pk, s, m, lim, cap)
-
-            return self._bind(job)
-
-        with self._mutex:
-            future: concurrent.futures.Future[tuple[int, bytes]] | None
-            future = self._rt.submit(reader(mode, start, left, threading.Event()))
-            while future is not None:
-                count, raw = future.result()
-                more, cont, body = split_read(raw)
-                if limit is not None:
-                    left -= count
-                future = None
-                if more and (limit is None or left > 0):
-                    # Ask for the next chunk now, and let the GT.M thread get into M (where it
-                    # runs without the GIL) before decoding this one: the decoding is long C
-                    # loops that would otherwise keep the GIL and so the GT.M thread waiting.
-                    started = threading.Event()
-                    future = self._rt.submit(reader(more, cont, left, started))
-                    started.wait()
-                items, oversize = parse_records(body)
-                for i in oversize:
-                    subs_i = items[i][0]
-                    items[i] = (subs_i, self.get(name, subs_i) or "")
-                yield items
 
     def global_names(self) -> list[str]:
         names: list[str] = []
@@ -427,7 +175,7 @@ class GtmStore(UndoTransactions):
 
     # -- writes --------------------------------------------------------------------------
     def set(self, name: str, subs: Sequence[Subscript], value: str) -> None:
-        g = _g(name)
+        g = packed_name(name)
         nsubs = normalize_subscripts(subs)
         pk = pack_subscripts(nsubs)
         vb = encode_m(check_value(value))
@@ -466,7 +214,7 @@ class GtmStore(UndoTransactions):
         size = 0
         pending: concurrent.futures.Future[int] | None = None
         for name, subs, value in items:
-            g = _g(name)
+            g = packed_name(name)
             pk = pack_subscripts(normalize_subscripts(subs))
             vb = encode_m(check_value(value))
             if len(vb) > SET_PACKET_BYTES:
@@ -502,7 +250,8 @@ class GtmStore(UndoTransactions):
                 raise TransactionError(f"unknown operation {op!r}: use set, kill or kill_node")
             vb = encode_m(check_value(value)) if op == "set" else b""
             parts.append(
-                codes[op] + pack_set(_g(name), pack_subscripts(normalize_subscripts(subs)), vb)
+                codes[op]
+                + pack_set(packed_name(name), pack_subscripts(normalize_subscripts(subs)), vb)
             )
         packet = b"".join(parts)
         if len(packet) > MAX_STRING - 4096:
@@ -513,7 +262,7 @@ class GtmStore(UndoTransactions):
             return self._run(lambda ci: ci.atomic(packet))
 
     def kill(self, name: str, subs: Sequence[Subscript] = ()) -> None:
-        g = _g(name)
+        g = packed_name(name)
         nsubs = normalize_subscripts(subs)
         pk = pack_subscripts(nsubs)
         with self._mutex:
@@ -525,7 +274,7 @@ class GtmStore(UndoTransactions):
             self._run(lambda ci: ci.kill(g, pk, False))
 
     def kill_node(self, name: str, subs: Sequence[Subscript] = ()) -> None:
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         self._write_node(g, pk, lambda ci: ci.kill(g, pk, True))
 
@@ -542,7 +291,7 @@ class GtmStore(UndoTransactions):
         self, name: str, subs: Sequence[Subscript] = (), timeout: float = 10.0
     ) -> Iterator[None]:
         """Incremental LOCK on a node (other threads and other processes wait)."""
-        g = _g(name)
+        g = packed_name(name)
         pk = pack_subscripts(normalize_subscripts(subs))
         deadline = time.monotonic() + max(timeout, 0.0)
         target = (self._gbldir_bytes + b"\0" + g, pk)  # a name is per database
