@@ -251,6 +251,18 @@ def _max(ctx: Ctx, text: str) -> int | None:
     return value
 
 
+def _lister_setup(
+    ctx: Ctx, file: str, fields: str, flags: str, maximum: str, screen: str, ident: str
+) -> tuple[int | None, list[tuple[str, bool]], Finder]:
+    """LIST^DIC and FIND^DIC check their arguments alike: file, no M code, MAX, FIELDS."""
+    schema = _schema(ctx, file)
+    _refuse_code(ctx, "SCREEN", screen)
+    _refuse_code(ctx, "IDENTIFIER", ident)
+    limit = _max(ctx, maximum)
+    spec = _fields_spec(ctx, schema, file, fields, flags)
+    return limit, spec, Finder(schema)
+
+
 def list_dic(
     ctx: Ctx,
     file: str,
@@ -266,12 +278,7 @@ def list_dic(
     ident: str,
 ) -> Listing:
     """LIST^DIC: entries in index order after FROM, starting with PART, at most MAX."""
-    schema = _schema(ctx, file)
-    _refuse_code(ctx, "SCREEN", screen)
-    _refuse_code(ctx, "IDENTIFIER", ident)
-    limit = _max(ctx, maximum)
-    spec = _fields_spec(ctx, schema, file, fields, flags)
-    finder = Finder(schema)
+    limit, spec, finder = _lister_setup(ctx, file, fields, flags, maximum, screen, ident)
     try:
         page = finder.list_entries(
             file,
@@ -310,12 +317,7 @@ def find_dic(
     ident: str,
 ) -> Listing:
     """FIND^DIC: entries whose index value matches VALUE (exactly with flag X)."""
-    schema = _schema(ctx, file)
-    _refuse_code(ctx, "SCREEN", screen)
-    _refuse_code(ctx, "IDENTIFIER", ident)
-    limit = _max(ctx, maximum)
-    spec = _fields_spec(ctx, schema, file, fields, flags)
-    finder = Finder(schema)
+    limit, spec, finder = _lister_setup(ctx, file, fields, flags, maximum, screen, ident)
     try:
         page = finder.find(
             file, value, index=xref or "B", exact="X" in flags, limit=limit, parent_iens=iens
