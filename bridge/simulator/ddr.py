@@ -182,11 +182,7 @@ def lister(ctx: Ctx, *params: Param) -> CallResult:
     if listing.more:  # 11^DDR: FROM was moved on, so there is more
         tmp[(".1",)] = "[Misc]"
         tmp[(".2",)] = f"MORE^{listing.next_from}^{listing.next_from_ien}"
-    if "P" in flags:
-        _packed_into(tmp, listing)
-    else:
-        _unpacked_into(tmp, listing, ddr.get("FIELDS", ""), ddr.get("OPTIONS", ""))
-    return CallResult(_global_array(tmp))
+    return _rows_result(tmp, listing, flags, ddr)
 
 
 def finder(ctx: Ctx, *params: Param) -> CallResult:
@@ -216,6 +212,13 @@ def finder(ctx: Ctx, *params: Param) -> CallResult:
     if listing.more:
         tmp[(".1",)] = "[Misc]"
         tmp[(".2",)] = "MORE"
+    return _rows_result(tmp, listing, flags, ddr)
+
+
+def _rows_result(
+    tmp: dict[Node, str], listing: dbs.Listing, flags: str, ddr: dict[str, str]
+) -> CallResult:
+    """LISTC^DDR and FINDC^DDR0 end alike: the rows packed (flag P) or unpacked, as the array."""
     if "P" in flags:
         _packed_into(tmp, listing)
     else:
