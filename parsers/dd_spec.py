@@ -24,6 +24,7 @@ from lark.exceptions import LarkError
 
 from parsers.canonical import canonical_number, is_canonical_number
 from parsers.errors import ParseError
+from parsers.globalref import format_global_ref, parse_global_ref
 
 __all__ = [
     "FieldSpec",
@@ -313,40 +314,17 @@ class GlobalRoot:
     subscripts: tuple[str, ...]
 
     def __str__(self) -> str:
-        subs = ",".join(
-            s if is_canonical_number(s) else '"' + s.replace('"', '""') + '"'
-            for s in self.subscripts
-        )
-        return f"^{self.name}(" + (subs + "," if subs else "")
-
-
-_ROOT_NAME = re.compile(r"\^?(%?[A-Za-z][A-Za-z0-9]*)\(")
-_SUB = re.compile(r'"((?:[^"]|"")*)",|(-?[0-9]*\.?[0-9]+),')
+        return format_global_ref(self.name, self.subscripts, open=True)
 
 
 def parse_global_root(text: str) -> GlobalRoot:
     """Parse an open root: name, ``(``, then subscripts each followed by a comma.
 
-    Only literal subscripts (canonical numbers and quoted strings) are accepted: a root with
-    variables or indirection is refused, since we never evaluate M.
+    The reference grammar of :mod:`parsers.globalref` decides: only literal subscripts
+    (canonical numbers and quoted strings) are accepted, so a root with variables or
+    indirection is refused, since we never evaluate M.  A closed reference is refused too.
     """
-    m = _ROOT_NAME.match(text)
-    if m is None:
+    ref = parse_global_ref(text, source="<global root>")
+    if not ref.open:
         raise ParseError("not an open global root", source="<global root>", text=text)
-    pos = m.end()
-    subs: list[str] = []
-    while pos < len(text):
-        sm = _SUB.match(text, pos)
-        if sm is None:
-            raise ParseError(
-                "global root subscript is not a literal",
-                source="<global root>",
-                column=pos + 1,
-                text=text,
-            )
-        if sm.group(1) is not None:
-            subs.append(sm.group(1).replace('""', '"'))
-        else:
-            subs.append(canonical_number(sm.group(2)))
-        pos = sm.end()
-    return GlobalRoot(m.group(1), tuple(subs))
+    return GlobalRoot(ref.name, ref.subscripts)
