@@ -22,6 +22,7 @@ from bridge.clinical.models import Coded, Ref
 from bridge.errors import NotFoundError
 from globals_map.fileman.filer_rules import Dictionary, FileRules, parse_root, take_piece
 from globals_map.store import GlobalStore
+from parsers.errors import ParseError
 
 _FILE_NAMES = {"2": "patient", "200": "provider", "44": "location"}
 
@@ -305,7 +306,10 @@ class EntryReader:
         if not value or ";" not in value:
             return None
         ien, _, root = value.partition(";")
-        _name, subs = parse_root(root)
+        try:
+            _name, subs = parse_root(root)
+        except ParseError:  # data that names no valid root: unresolved, never an error page
+            return Ref(file="", ien=ien, name=None)
         file: str | None = None
         if subs and self.store.get("DIC", (subs[0], "0", "GL")) == "^" + root:
             file = subs[0]

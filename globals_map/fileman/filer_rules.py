@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from globals_map.errors import FileManError
+from globals_map.fileman.errors import NoSuchFileError
+from globals_map.fileman.schema import FieldDef, FieldType, Schema
 from globals_map.store import GlobalStore
+from parsers.dd_spec import parse_global_root
+from parsers.fmdate import FMDate
 
-_SUBFILE_SPEC = re.compile(r"^(\d*\.?\d+)")
-_POINTER = re.compile(r"P(\d*\.?\d+)")
-_NUMERIC = re.compile(r"J(\d+)(?:,(\d+))?")
 _LEN_MAX = re.compile(r"\$L\(X\)>(\d+)")
 _LEN_MIN = re.compile(r"\$L\(X\)<(\d+)")
 _NUM_MAX = re.compile(r"X>(-?\d*\.?\d+)")
@@ -27,21 +28,24 @@ _NUM_MIN = re.compile(r"X<(-?\d*\.?\d+)")
 
 
 def parse_root(root: str) -> tuple[str, tuple[str, ...]]:
-    """``^GMR(120.5,`` -> ("GMR", ("120.5",)); ``^DPT(`` -> ("DPT", ())."""
-    text = root[1:] if root.startswith("^") else root
-    name, _, rest = text.partition("(")
-    subs = tuple(s.strip('"') for s in rest.rstrip(",").split(",") if s) if rest else ()
-    return name, subs
+    """``^GMR(120.5,`` -> ("GMR", ("120.5",)); ``^DPT(`` -> ("DPT", ()).
+
+    Parsed by :func:`parsers.dd_spec.parse_global_root` (literal subscripts only); a root that
+    is not one raises :class:`parsers.errors.ParseError`.
+    """
+    parsed = parse_global_root(root)
+    return parsed.name, parsed.subscripts
 
 
 def to_fm_date(value: date | datetime) -> str:
-    """A Python date/datetime as a FileMan internal date (year - 1700, canonical time)."""
-    fm = f"{value.year - 1700:03d}{value.month:02d}{value.day:02d}"
-    if isinstance(value, datetime):
-        time = f"{value.hour:02d}{value.minute:02d}{value.second:02d}".rstrip("0")
-        if time:
-            fm += "." + time
-    return fm
+    """A Python date/datetime as a FileMan internal date (year - 1700, canonical time).
+
+    A datetime at 00:00:00 is filed as its date alone (no time), as FileMan's date-only
+    fields hold it.
+    """
+    if isinstance(value, datetime) and value.time() == time(0):
+        value = value.date()
+    return FMDate.from_python(value).to_internal()
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,12 @@ class FileRules:
 
 
 class Dictionary:
-    """Field rules read lazily from ``^DD`` and ``^DIC`` of a store, cached per file."""
+    """Field rules taken from the store's :class:`Schema` (one reading of ``^DD``), cached per
+    file in the shape the filer uses."""
 
-    def __init__(self, store: GlobalStore) -> None:
+    def __init__(self, store: GlobalStore, schema: Schema | None = None) -> None:
         self.store = store
+        self.schema = schema if schema is not None else Schema(store)
         self._files: dict[str, FileRules] = {}
 
     def rules(self, file: str | float) -> FileRules:
@@ -105,77 +111,64 @@ class Dictionary:
         return cached
 
     def _read(self, number: str) -> FileRules:
-        header = self.store.get("DD", (number, "0"))
-        if header is None:
-            raise FileManError("no data dictionary: ^DD(file,0) is missing", file=number)
-        parent = self.store.get("DD", (number, "0", "UP"))
-        name = self.store.get("DD", (number, "0", "NM")) or ""
-        for subs, _ in self.store.read_subtree("DD", (number, "0", "NM"), limit=1):
-            name = subs[-1]
-        fields: dict[str, FieldRule] = {}
+        try:
+            fdef = self.schema.file(number)
+        except NoSuchFileError:
+            raise FileManError("no data dictionary: ^DD(file,0) is missing", file=number) from None
         skipped: list[str] = []
-        for subs, value in self.store.read_subtree("DD", (number,)):
-            if len(subs) == 3 and subs[2] == "0" and subs[1] != "0":
-                fields[subs[1]] = self._field(number, subs[1], value, skipped)
-        if parent is not None:
-            return FileRules(number, name, "", "", fields, parent, None, skipped)
-        dic0 = self.store.get("DIC", (number, "0")) or ""
-        root = self.store.get("DIC", (number, "0", "GL"))
-        if root is None:
+        fields = {num: _rule(fd, skipped) for num, fd in fdef.fields.items()}
+        if fdef.parent is not None:
+            return FileRules(number, fdef.name, "", "", fields, fdef.parent, None, skipped)
+        if fdef.global_root is None:
             raise FileManError('no global root: ^DIC(file,0,"GL") is missing', file=number)
+        dic0 = self.store.get("DIC", (number, "0")) or ""
         spec = dic0.split("^")[1] if "^" in dic0 else number
         return FileRules(
-            number, name or dic0.split("^")[0], root, spec, fields, None, None, skipped
+            number, fdef.name, str(fdef.global_root), spec, fields, None, None, skipped
         )
 
-    def _field(self, file: str, number: str, zero: str, skipped: list[str]) -> FieldRule:
-        pieces = zero.split("^")
-        pieces += [""] * (5 - len(pieces))
-        label, spec, third, location = pieces[0], pieces[1], pieces[2], pieces[3]
-        transform = "^".join(pieces[4:])
-        node, _, where = location.partition(";")
-        piece: int | None = None
-        extract: tuple[int, int] | None = None
-        if where.startswith("E"):
-            lo, _, hi = where[1:].partition(",")
-            extract = (int(lo), int(hi))
-        elif where.isdigit() and where != "0":
-            piece = int(where)
-        kind, extras = _kind(self.store, spec, third)
-        xrefs: list[tuple[str, str]] = []
-        for subs, value in self.store.read_subtree("DD", (file, number, "1")):
-            if len(subs) == 5 and subs[4] == "0" and subs[3] != "0":
-                xf, _, rest = value.partition("^")
-                xname, _, xtype = rest.partition("^")
-                if xtype:
-                    skipped.append(f"{number}:{xname}")
-                else:
-                    xrefs.append((xf, xname))
-        vp_roots: dict[str, str] = {}
-        if kind == "V":
-            for subs, value in self.store.read_subtree("DD", (file, number, "V")):
-                if len(subs) == 5 and subs[4] == "0":
-                    vp = value.split("^")
-                    vp_roots[self._root_of(vp[0])] = vp[0]
-        return FieldRule(
-            file=file,
-            number=number,
-            label=label,
-            kind=kind,
-            required="R" in spec.lstrip("0123456789."),
-            node=node,
-            piece=piece,
-            extract=extract,
-            spec=spec,
-            xrefs=tuple(xrefs),
-            vp_roots=vp_roots,
-            **extras,  # type: ignore[arg-type]
-            **_limits(kind, transform),  # type: ignore[arg-type]
-        )
 
-    def _root_of(self, file: str) -> str:
-        root = self.store.get("DIC", (file, "0", "GL"))
-        return (root or "").lstrip("^")
+def _rule(fd: FieldDef, skipped: list[str]) -> FieldRule:
+    """What the filer needs of one field, taken from the schema's :class:`FieldDef`."""
+    kind = fd.type.value
+    storage = fd.storage
+    xrefs: list[tuple[str, str]] = []
+    for xref in fd.xrefs:
+        if xref.kind:  # MUMPS, trigger...: M code, never run here
+            skipped.append(f"{fd.number}:{xref.name}")
+        else:
+            xrefs.append((xref.file, xref.name))
+    extras: dict[str, object] = {}
+    if fd.type is FieldType.SET:
+        extras["codes"] = dict(fd.codes)
+    elif fd.type is FieldType.POINTER:
+        extras["target_file"] = fd.pointer_file
+        extras["target_root"] = "" if fd.pointer_root is None else str(fd.pointer_root)
+    elif fd.type is FieldType.NUMERIC:
+        extras["width"] = fd.spec.width
+        extras["decimals"] = fd.spec.decimals or 0
+    elif fd.type is FieldType.VARIABLE_POINTER:
+        extras["vp_roots"] = {
+            str(t.global_root).lstrip("^"): t.file
+            for t in fd.vp_targets
+            if t.global_root is not None
+        }
+    if fd.subfile is not None and fd.type in (FieldType.MULTIPLE, FieldType.WORD_PROCESSING):
+        extras["subfile"] = fd.subfile
+    return FieldRule(
+        file=fd.file,
+        number=fd.number,
+        label=fd.label,
+        kind=kind,
+        required=fd.required,
+        node="" if storage is None else storage.node,
+        piece=None if storage is None or not storage.piece else storage.piece,
+        extract=None if storage is None else storage.extract,
+        spec=fd.spec.text,
+        xrefs=tuple(xrefs),
+        **extras,  # type: ignore[arg-type]
+        **_limits(kind, fd.input_transform),  # type: ignore[arg-type]
+    )
 
 
 def _fileno(file: str | float) -> str:
@@ -186,31 +179,6 @@ def _fileno(file: str | float) -> str:
         raise FileManError("file number must be numeric", file=text) from None
     out = format(number.normalize(), "f")
     return out[1:] if out.startswith("0.") else out
-
-
-def _kind(store: GlobalStore, spec: str, third: str) -> tuple[str, dict[str, object]]:
-    sub = _SUBFILE_SPEC.match(spec)
-    if sub is not None:
-        subfile = sub.group(1)
-        sub01 = store.get("DD", (subfile, ".01", "0")) or ""
-        sub_spec = sub01.split("^")[1] if "^" in sub01 else ""
-        kind = "W" if "W" in sub_spec else "M"
-        return kind, {"subfile": subfile}
-    pointer = _POINTER.search(spec)
-    if pointer is not None:
-        return "P", {"target_file": pointer.group(1), "target_root": third}
-    for letter in "VCSDNFWK":
-        if letter in spec:
-            if letter == "S":
-                codes = dict(c.split(":", 1) for c in third.split(";") if ":" in c)
-                return "S", {"codes": codes}
-            if letter == "N":
-                m = _NUMERIC.search(spec)
-                width = int(m.group(1)) if m else None
-                dec = int(m.group(2)) if m and m.group(2) else 0
-                return "N", {"width": width, "decimals": dec}
-            return letter, {}
-    return "F", {}
 
 
 def _limits(kind: str, transform: str) -> dict[str, object]:

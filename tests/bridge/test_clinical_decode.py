@@ -141,3 +141,9 @@ def test_the_patient_memo_is_bounded() -> None:
 def test_a_zero_memo_decodes_every_time() -> None:
     c = Clinical(Bridge.demo(patients=2, seed=5).clinical.store, memo_size=0)
     assert c.get_patient("1") == c.get_patient("1") and not c._memo
+
+
+def test_a_variable_pointer_with_a_malformed_root_stays_unresolved() -> None:
+    reader = Bridge.demo(patients=1, seed=5).clinical.reader
+    ref = reader.variable_ref('7;GMRD(X"Y,')
+    assert ref is not None and ref.file == "" and ref.ien == "7" and ref.name is None
