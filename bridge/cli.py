@@ -36,6 +36,7 @@ from bridge.demo import SYNTHETIC_TITLE, generate_demo
 from bridge.demo.broker import demo_signon_hint
 from bridge.errors import ConfigurationError
 from bridge.settings import DEFAULT_DEMO_SEED, Settings
+from globals_map.fileman.schema import file_number
 from globals_map.memory import MemoryStore
 from globals_map.zwr_io import iter_zwr_lines, load_zwr, zwr_header_date
 
@@ -432,12 +433,12 @@ def serve(
 
 def _file_arg(text: str) -> str:
     try:
-        value = Decimal(text)
-    except ArithmeticError:
+        number = file_number(text)  # FileMan's own rule: canonical, within M's range
+    except ValueError:
         raise typer.BadParameter(f"{text!r} is not a file number", param_hint="FILE") from None
-    if value <= 0:
+    if Decimal(number) <= 0:
         raise typer.BadParameter("a file number is positive", param_hint="FILE")
-    return text
+    return number
 
 
 def _ien_arg(text: str) -> str:

@@ -32,17 +32,24 @@ def is_canonical_number(s: str) -> bool:
 def canonical_number(value: int | Decimal | float | str) -> str:
     """The canonical M string form of a number (``0.5`` -> ``.5``, ``1E3`` -> ``1000``).
 
-    Raises ``ValueError`` for values that are not finite numbers.
+    Raises ``ValueError`` for values that are not finite numbers or lie outside M's range
+    (|x| >= 1E47: GT.M's numeric overflow); below 1E-43 M holds zero, and so do we.  The
+    bounds also keep a hostile ``1E99999999`` from becoming a huge string.
     """
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, int):
         return str(value)
-    dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    try:
+        dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except ArithmeticError:  # decimal.InvalidOperation is not a ValueError
+        raise ValueError(f"not a number: {value!r}") from None
     if not dec.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
-    if dec == 0:
+    if dec == 0 or dec.adjusted() < -43:
         return "0"
+    if dec.adjusted() >= 47:
+        raise ValueError("number outside M's range (|x| < 1E47)")
     text = format(dec.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -149,6 +149,7 @@ def test_zwr_export_of_the_configured_store(tmp_path: Path) -> None:
         (["dd", "4242"], EXIT_NOT_FOUND, "vista-bridge files"),
         (["get", "2", "abc"], EXIT_USAGE, "not an IEN"),
         (["find", "x", "A"], EXIT_USAGE, "not a file number"),
+        (["dd", "1e99999999"], EXIT_USAGE, "not a file number"),
         (["--store", "gtm", "--gbldir", "/nonexistent/x.gld", "files"], EXIT_CONFIG,
          "global directory /nonexistent/x.gld does not exist"),
         (["--store", "oracle", "files"], EXIT_USAGE, "memory, gtm or yottadb"),

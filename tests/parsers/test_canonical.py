@@ -80,3 +80,16 @@ def test_canonical_text_round_trips_through_decimal(mantissa: int, scale: int) -
     text = canonical_number(Decimal(mantissa).scaleb(-scale))
     assert is_canonical_number(text)
     assert canonical_number(Decimal(text)) == text
+
+
+@pytest.mark.parametrize("text", ["1E47", "-1e99999999", "1E999"])
+def test_canonical_number_refuses_numbers_outside_m_range(text: str) -> None:
+    with pytest.raises(ValueError, match="outside M's range"):
+        canonical_number(text)
+
+
+def test_canonical_number_turns_underflow_into_zero_and_bad_text_into_value_error() -> None:
+    assert canonical_number("1E-44") == "0"
+    assert canonical_number("1E-43") == ".0000000000000000000000000000000000000000001"
+    with pytest.raises(ValueError, match="not a number"):
+        canonical_number("abc")
